@@ -1,0 +1,1 @@
+"""The project's own spaCy pipeline, built from code and data in this repo."""

@@ -1,0 +1,72 @@
+"""Builds the spaCy pipeline that Rasa's SpacyNLP loads from a path.
+
+Pretrained `en_core_web_*` models cannot be downloaded here, so the pipeline is
+built from parts we control: a blank English tokenizer, the lookup lemmatizer
+(tables from spacy-lookups-data) and an entity ruler whose phrases live in
+`spacy_pipeline/lexicon/*.yml`, editable by clinic staff.
+
+    python -m spacy_pipeline.build --out build/spacy_pipeline
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Dict, Iterable, List
+
+import spacy
+import yaml
+from spacy.language import Language
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+DEFAULT_OUTPUT = Path("build/spacy_pipeline")
+PIPELINE_NAME = "clinic_pipeline"
+
+
+def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[str]]]:
+    """Merges every lexicon file into {label: {canonical value: [phrases]}}."""
+    lexicon: Dict[str, Dict[str, List[str]]] = {}
+    for path in sorted(lexicon_dir.glob("*.yml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for label, values in content.items():
+            for canonical, phrases in (values or {}).items():
+                if not phrases:
+                    raise ValueError(f"{path.name}: {label}.{canonical} has no phrases")
+                lexicon.setdefault(label, {}).setdefault(canonical, []).extend(
+                    str(phrase) for phrase in phrases
+                )
+    return lexicon
+
+
+def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
+    """One phrase pattern per phrase; the canonical value travels as the pattern id."""
+    for label, values in lexicon.items():
+        for canonical, phrases in values.items():
+            for phrase in dict.fromkeys(phrase.strip().lower() for phrase in phrases):
+                yield {"label": label, "pattern": phrase, "id": canonical}
+
+
+def build_pipeline(lexicon_dir: Path = LEXICON_DIR) -> Language:
+    nlp = spacy.blank("en")
+    nlp.meta["name"] = PIPELINE_NAME
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = "Blank English + lookup lemmatizer + clinic entity ruler"
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # LOWER makes matching case-insensitive; misspellings are listed explicitly.
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
+    ruler.add_patterns(list(ruler_patterns(load_lexicon(lexicon_dir))))
+    return nlp
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args()
+    nlp = build_pipeline()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(args.out)
+    print(f"spaCy pipeline written to {args.out} ({len(nlp.get_pipe('entity_ruler'))} phrases)")
+
+
+if __name__ == "__main__":
+    main()
