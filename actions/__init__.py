@@ -1,0 +1,1 @@
+"""Custom actions, split by concern (clinic information, booking, storage, validation)."""
