@@ -15,12 +15,13 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test validate lock clean
+.PHONY: help install pipeline train run test validate content-hash lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
+	@echo "make content-hash - fingerprint of the medical answers, for content-review.yml"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock"
 
 install: $(INSTALLED)
@@ -56,6 +57,9 @@ run: $(MODEL)
 
 test: $(MODEL)
 	$(BIN)/python -m pytest
+
+content-hash: $(INSTALLED)
+	$(BIN)/python -m tools.content_review
 
 lock:
 	@python310=$$(scripts/find-python310) || exit 1; \

@@ -1,0 +1,78 @@
+"""The medical answers: provenance, status words and the clinical sign-off record."""
+import re
+
+import pytest
+
+from tools.content_review import (
+    DOMAIN_FILE, REVIEW_FILE, SOURCES_FILE, load_yaml, medical_responses, responses_sha256,
+)
+
+DOMAIN = load_yaml(DOMAIN_FILE)
+REVIEW = load_yaml(REVIEW_FILE)
+ALLOWED = load_yaml(SOURCES_FILE)
+MEDICAL = medical_responses(DOMAIN, REVIEW)
+STATUS_WORDS = ("FDA-approved", "off-label", "investigational")
+
+VARIATIONS = [
+    pytest.param(name, index, variation, id=f"{name}[{index}]")
+    for name, variations in MEDICAL.items()
+    for index, variation in enumerate(variations)
+]
+
+
+def test_there_are_medical_answers_for_every_topic():
+    for topic in ("migraine", "sweating", "tmj", "eye_twitching", "facial_spasm",
+                  "strabismus", "bells_palsy", "anxiety_depression", "side_effects",
+                  "contraindications", "candidate", "cost", "insurance", "history"):
+        assert f"utter_{topic}" in MEDICAL
+
+
+@pytest.mark.parametrize("name, index, variation", VARIATIONS)
+def test_every_medical_answer_carries_status_and_sources(name, index, variation):
+    metadata = variation.get("metadata") or {}
+    assert metadata.get("status") in ALLOWED["statuses"]
+    assert metadata.get("sources"), "a medical answer needs at least one source"
+    for source in metadata["sources"]:
+        assert source in ALLOWED["sources"]
+
+
+@pytest.mark.parametrize("name, index, variation", VARIATIONS)
+def test_regulated_answers_state_their_status_in_words(name, index, variation):
+    if variation["metadata"]["status"] in ("general information", "emergency"):
+        pytest.skip("no regulatory status to state")
+    assert any(word.lower() in variation["text"].lower() for word in STATUS_WORDS)
+
+
+@pytest.mark.parametrize("name, index, variation", VARIATIONS)
+def test_no_answer_quotes_a_price_or_a_dose(name, index, variation):
+    text = variation["text"]
+    assert not re.search(r"[$£€]\s?\d", text), "prices come only from the clinic's data"
+    assert not re.search(r"\d+\s*units?\b", text, re.I), "the assistant never doses"
+
+
+def test_follow_up_answers_have_a_variation_for_every_condition():
+    conditions = {"chronic_migraine", "hyperhidrosis", "tmj", "blepharospasm",
+                  "hemifacial_spasm", "strabismus", "bells_palsy", "anxiety_depression"}
+    for name in ("utter_duration", "utter_onset", "utter_frequency", "utter_pain",
+                 "utter_side_effects", "utter_insurance"):
+        covered = {
+            c["value"] for v in DOMAIN["responses"][name]
+            for c in v.get("condition", []) if c["name"] == "condition"
+        }
+        assert covered == conditions, name
+        assert sum(1 for v in DOMAIN["responses"][name] if not v.get("condition")) == 1
+
+
+def test_emergency_answers_give_the_numbers_to_call():
+    assert "911" in DOMAIN["responses"]["utter_emergency"][0]["text"]
+    assert "988" in DOMAIN["responses"]["utter_crisis"][0]["text"]
+
+
+def test_review_record_is_complete_and_matches_the_text_it_signed():
+    entries = REVIEW["reviews"]
+    assert entries and all({"reviewed_by", "reviewed_on", "responses_sha256"} <= set(e) for e in entries)
+    signed = [e for e in entries if e["reviewed_by"]]
+    if signed:
+        assert signed[-1]["responses_sha256"] == responses_sha256(MEDICAL), (
+            "medical answers changed since the last clinical sign-off"
+        )

@@ -1,0 +1,77 @@
+"""End to end: real Rasa server + real action server on loopback, over REST."""
+import requests
+import yaml
+
+from tests.servers import ROOT, Patient
+
+FOLLOW_UP_PAYLOADS = {"/ask_duration", "/ask_onset", "/ask_frequency", "/ask_pain",
+                      "/ask_side_effects", "/ask_insurance"}
+CLINIC = yaml.safe_load((ROOT / "clinic" / "clinic.yml").read_text())
+
+
+def test_answers_a_condition_question_with_status_and_source(patient: Patient):
+    messages = patient.say("Does Botox help with chronic migraines?")
+    answer = messages[0]
+    assert "migraine" in answer["text"].lower()
+    assert "FDA-approved" in answer["text"]
+    assert "\nSource: " in answer["text"]
+    assert answer["metadata"]["status"] == "FDA-approved"
+    assert answer["metadata"]["sources"]
+    assert answer["buttons"], "medical answers suggest next questions"
+
+
+def test_follow_ups_are_answered_for_the_condition_in_the_conversation(patient: Patient):
+    assert "sweat" in patient.say_text("I sweat through my shirts, can botox help?").lower()
+    for follow_up in ("how long does it last?", "does it hurt?", "is it covered by insurance?"):
+        answer = patient.say_text(follow_up).lower()
+        assert "sweat" in answer, (follow_up, answer)
+        assert "migraine" not in answer, (follow_up, answer)
+
+
+def test_naming_another_condition_switches_the_context(patient: Patient):
+    patient.say("botox for sweaty palms")
+    answer = patient.say_text("how long does botox for migraines last?").lower()
+    assert "migraine" in answer and "sweat" not in answer
+
+
+def test_body_area_changes_the_regulatory_status(patient: Patient):
+    assert "off-label" in patient.say_text("botox for my sweaty palms").lower()
+
+
+def test_a_button_payload_continues_the_conversation(patient: Patient):
+    migraine = patient.say("botox for migraine")[0]
+    follow_ups = [b for b in migraine["buttons"] if b["payload"] in FOLLOW_UP_PAYLOADS]
+    assert follow_ups, migraine["buttons"]
+    answer = patient.say_text(follow_ups[0]["payload"]).lower()
+    assert "migraine" in answer
+
+
+def test_red_flag_gets_the_emergency_answer_first(patient: Patient):
+    messages = patient.say("how long does botox last? since my injection I have trouble swallowing")
+    assert "911" in messages[0]["text"]
+
+
+def test_self_harm_gets_crisis_resources(patient: Patient):
+    messages = patient.say("botox didn't help my depression and I want to end my life")
+    assert "988" in messages[0]["text"]
+
+
+def test_out_of_scope_is_honest_and_gives_the_clinics_contact(patient: Patient):
+    text = patient.say_text("can you recommend a good pizza place downtown?")
+    assert "can't help" in text.lower()
+    assert CLINIC["phone"] in text and CLINIC["email"] in text
+    assert "Source:" not in text
+
+
+def test_gibberish_is_not_answered_with_a_random_faq(patient: Patient):
+    text = patient.say_text("asdkjh qwpeoi zxmcnb")
+    assert "can't help" in text.lower()
+    assert CLINIC["phone"] in text
+
+
+def test_malformed_requests_get_400_not_500(assistant: str):
+    url = f"{assistant}/webhooks/rest/webhook"
+    assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert requests.post(url, json=["a list"]).status_code == 400
+    assert requests.post(url, json={"message": "hi"}).status_code == 400
+    assert requests.post(url, json={"sender": "x", "message": 42}).status_code == 400

@@ -1,0 +1,66 @@
+"""The custom NLU components, on real Rasa Message objects."""
+import pytest
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.canonical_entities import CanonicalSpacyEntityExtractor
+from nlu_components.red_flags import RedFlagGuard
+from spacy_pipeline.build import build_pipeline
+
+
+@pytest.fixture(scope="module")
+def spacy_model() -> SpacyModel:
+    return SpacyModel(model=build_pipeline(), model_name="test")
+
+
+def extract(spacy_model, text):
+    extractor = CanonicalSpacyEntityExtractor({"dimensions": None})
+    message = Message.build(text=text)
+    extractor.process([message], spacy_model)
+    return message
+
+
+def classified(text, intent, entities):
+    message = Message.build(text=text)
+    message.set("intent", {"name": intent, "confidence": 0.8})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.8}])
+    message.set("entities", entities)
+    return message
+
+
+def test_extractor_reports_canonical_values_with_offsets(spacy_model):
+    entities = extract(spacy_model, "Botox for my migranes and sweaty palms").get("entities")
+    assert [(e["entity"], e["value"], e["start"], e["end"]) for e in entities] == [
+        ("condition", "chronic_migraine", 13, 21),
+        ("condition", "hyperhidrosis", 26, 32),
+        ("body_area", "hands", 33, 38),
+    ]
+
+
+def test_red_flag_overrides_any_intent_and_leaves_other_entities():
+    guard = RedFlagGuard(RedFlagGuard.get_default_config())
+    condition = {"entity": "condition", "value": "chronic_migraine"}
+    message = classified("migraine botox, I can't breathe", "ask_duration",
+                         [condition, {"entity": "red_flag", "value": "breathing"}])
+    guard.process([message])
+    assert message.get("intent") == {"name": "report_emergency_symptoms", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "report_emergency_symptoms"
+    assert message.get("intent_ranking")[1]["name"] == "ask_duration"
+    assert message.get("entities") == [condition]
+
+
+def test_self_harm_wins_over_other_red_flags():
+    guard = RedFlagGuard(RedFlagGuard.get_default_config())
+    message = classified("x", "ask_pain", [
+        {"entity": "red_flag", "value": "breathing"},
+        {"entity": "red_flag", "value": "self_harm"},
+    ])
+    guard.process([message])
+    assert message.get("intent")["name"] == "express_crisis"
+
+
+def test_no_red_flag_leaves_the_classification_alone():
+    guard = RedFlagGuard(RedFlagGuard.get_default_config())
+    message = classified("does it hurt", "ask_pain", [])
+    guard.process([message])
+    assert message.get("intent") == {"name": "ask_pain", "confidence": 0.8}

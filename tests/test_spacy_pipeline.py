@@ -1,0 +1,106 @@
+"""The project's spaCy pipeline: built from repo code and data, no downloads."""
+from pathlib import Path
+
+import pytest
+import spacy
+
+from spacy_pipeline.build import LEXICON_DIR, build_pipeline, load_lexicon
+
+
+def write_lexicon(folder: Path, text: str) -> Path:
+    (folder / "test.yml").write_text(text)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline()
+
+
+def entities(nlp, text):
+    return [(ent.label_, ent.ent_id_) for ent in nlp(text).ents]
+
+
+def test_builds_blank_english_with_lemmatizer_and_ruler(nlp):
+    assert nlp.lang == "en"
+    assert nlp.pipe_names == ["lemmatizer", "entity_ruler"]
+    assert [t.lemma_ for t in nlp("my palms are sweating")] == ["my", "palm", "be", "sweat"]
+
+
+def test_round_trips_through_disk_as_rasa_loads_it(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline", disable=["parser"])
+    assert entities(loaded, "Botox for MIGRAINES") == [("condition", "chronic_migraine")]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("botox for migranes", ("condition", "chronic_migraine")),
+        ("my bells palsey", ("condition", "bells_palsy")),
+        ("Bell's palsy", ("condition", "bells_palsy")),
+        ("hyperhidrosis", ("condition", "hyperhidrosis")),
+        ("TMJ", ("condition", "tmj")),
+        ("blepharospasm", ("condition", "blepharospasm")),
+        ("hemifacial spasm", ("condition", "hemifacial_spasm")),
+        ("strabismus", ("condition", "strabismus")),
+        ("depression", ("condition", "anxiety_depression")),
+    ],
+)
+def test_recognises_conditions_as_canonical_values(nlp, text, expected):
+    assert expected in entities(nlp, text)
+
+
+def test_condition_and_body_area_are_separate(nlp):
+    assert entities(nlp, "sweaty palms") == [
+        ("condition", "hyperhidrosis"),
+        ("body_area", "hands"),
+    ]
+    assert ("body_area", "underarms") in entities(nlp, "sweating from my armpits")
+
+
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("I can't breathe since the injection", "breathing"),
+        ("i cant breathe", "breathing"),
+        ("it's hard to swallow now", "swallowing"),
+        ("my speech is slurred, slurred speech since yesterday", "speaking"),
+        ("I think it's anaphylaxis", "allergic_reaction"),
+        ("I want to kill myself", "self_harm"),
+    ],
+)
+def test_recognises_red_flags(nlp, text, flag):
+    assert ("red_flag", flag) in entities(nlp, text)
+
+
+def test_no_entities_in_unrelated_text(nlp):
+    assert entities(nlp, "what time is it in Boston") == []
+
+
+def test_lexicon_merges_files_and_rejects_empty_entries(tmp_path):
+    write_lexicon(tmp_path, "condition:\n  tmj: [tmj, TMD]\n")
+    (tmp_path / "more.yml").write_text("condition:\n  tmj: [jaw clenching]\n")
+    assert load_lexicon(tmp_path) == {"condition": {"tmj": ["jaw clenching", "tmj", "TMD"]}}
+    write_lexicon(tmp_path, "condition:\n  tmj: []\n")
+    with pytest.raises(ValueError, match="tmj has no phrases"):
+        load_lexicon(tmp_path)
+
+
+def test_matching_ignores_case_and_duplicates(tmp_path):
+    write_lexicon(tmp_path, "condition:\n  tmj: [TMJ, tmj, Tmj]\n")
+    nlp = build_pipeline(tmp_path)
+    assert len(nlp.get_pipe("entity_ruler")) == 1
+    assert entities(nlp, "tMj pain") == [("condition", "tmj")]
+
+
+def test_shipped_lexicon_has_every_condition():
+    lexicon = load_lexicon(LEXICON_DIR)
+    assert set(lexicon["condition"]) == {
+        "chronic_migraine", "hyperhidrosis", "tmj", "blepharospasm",
+        "hemifacial_spasm", "strabismus", "bells_palsy", "anxiety_depression",
+    }
+    assert {"underarms", "hands", "feet"} <= set(lexicon["body_area"])
+    assert set(lexicon["red_flag"]) == {
+        "breathing", "swallowing", "speaking", "allergic_reaction", "self_harm",
+    }
