@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from tests.rasa_cli import MODEL, ROOT, rasa
 
@@ -20,14 +20,10 @@ def report(tmp_path_factory) -> Path:
 
 
 def test_holdout_is_not_in_the_training_data():
-    def examples(path):
-        blocks = yaml.safe_load(path.read_text())["nlu"]
-        return {
-            line[2:].strip().lower()
-            for block in blocks if "examples" in block
-            for line in block["examples"].splitlines() if line.startswith("- ")
-        }
-    assert not examples(HOLDOUT) & examples(ROOT / "data" / "nlu.yml")
+    def texts(path):
+        return {m.get("text").strip().lower() for m in load_data(str(path)).intent_examples}
+    training = set().union(*(texts(path) for path in (ROOT / "data").glob("nlu*.yml")))
+    assert not texts(HOLDOUT) & training
 
 
 def test_intent_accuracy_and_macro_f1(report):
