@@ -1,20 +1,87 @@
-"""Actions that answer from the clinic's own details (clinic/clinic.yml)."""
-from typing import Any, Dict, List, Text
+"""Actions that answer from the clinic's own details (clinic/clinic.yml).
 
+The wording lives in clinic/messages.yml; these actions only pick the facts.
+Opening hours are always computed in each location's own time zone.
+"""
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+import dateparser.search
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_data import current_clinic
+from actions.clinic_data import Clinic, Location, current_clinic, messages
+from actions.validation import (
+    closing_time_today, describe_hours_for_day, is_open_at, next_opening,
+)
+
+NAMES_A_DAY = re.compile(
+    r"(?i)\b(mon|tue|wed|thu|fri|sat|sun|tomorrow|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d"
+)
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def clinic_contact_slots() -> List[EventType]:
-    clinic = current_clinic()
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def format_time(moment: datetime) -> str:
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def format_day(day: date) -> str:
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.strftime('%b')} {day.day}"
+
+
+def chosen_locations(clinic: Clinic, tracker: Tracker) -> List[Location]:
+    location = clinic.location(tracker.get_slot("location"))
+    return [location] if location else list(clinic.locations)
+
+
+def location_buttons(clinic: Clinic, intent: Text) -> List[Dict[Text, Text]]:
     return [
-        SlotSet("clinic_name", clinic["name"]),
-        SlotSet("clinic_phone", clinic["phone"]),
-        SlotSet("clinic_email", clinic["email"]),
+        {"title": location.name, "payload": f'/{intent}{{"location": "{location.id}"}}'}
+        for location in clinic.locations
     ]
+
+
+def open_state(location: Location, moment: datetime) -> Text:
+    """"X is open now, until 5:00 PM today." or when it next opens."""
+    hours = location.opening_hours()
+    wording = messages()["hours"]
+    if is_open_at(hours, moment):
+        return wording["open_now"].format(
+            location=location.name, closes_at=format_time(closing_time_today(hours, moment))
+        )
+    opening = next_opening(hours, moment)
+    if opening is None:
+        return wording["closed_now_no_opening"].format(location=location.name)
+    return wording["closed_now"].format(
+        location=location.name,
+        next_opening=f"{format_day(opening)} at {format_time(opening)}",
+    )
+
+
+def asked_day(text: Text, location: Location, moment: datetime) -> Optional[datetime]:
+    """The day a patient asks about ("are you open Saturday?"), if any, in local time."""
+    local_now = moment.astimezone(location.zone)
+    found = dateparser.search.search_dates(
+        text or "",
+        languages=["en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now.replace(tzinfo=None),
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+    # dateparser's search is eager ("hours" can read as a date); keep only
+    # phrases that name a day: a weekday, tomorrow, a month or a number.
+    for phrase, found_date in found or []:
+        if NAMES_A_DAY.search(phrase):
+            return found_date
+    return None
 
 
 class ActionSessionStart(Action):
@@ -27,10 +94,207 @@ class ActionSessionStart(Action):
     def name(self) -> Text:
         return "action_session_start"
 
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        return [SessionStarted(), *clinic_contact_slots(), ActionExecuted("action_listen")]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        return [
+            SessionStarted(),
+            SlotSet("clinic_name", clinic.name),
+            SlotSet("clinic_phone", clinic.phone),
+            SlotSet("clinic_email", clinic.email),
+            ActionExecuted("action_listen"),
+        ]
+
+
+class ActionClinicHours(Action):
+    """Open now? Closing time today? Open on a named day? Holidays included."""
+
+    def name(self) -> Text:
+        return "action_clinic_hours"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic, moment = current_clinic(), now_utc()
+        text = tracker.latest_message.get("text") or ""
+        wording = messages()["hours"]
+        locations = chosen_locations(clinic, tracker)
+        days = [asked_day(text, location, moment) for location in locations]
+        lines = []
+        for location, day in zip(locations, days):
+            if day is None:
+                lines.append(open_state(location, moment))
+            else:
+                lines.append(wording["day"].format(
+                    location=location.name, day=format_day(day),
+                    hours=describe_hours_for_day(location.opening_hours(), day.date()),
+                ))
+        if len(locations) == 1 and days[0] is None:
+            lines.append(self.week(locations[0], moment))
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+    @staticmethod
+    def week(location: Location, moment: datetime) -> Text:
+        hours = location.opening_hours()
+        today = moment.astimezone(location.zone).date()
+        week = [today + timedelta(days=offset) for offset in range(7)]
+        rows = [f"{format_day(day)}: {describe_hours_for_day(hours, day)}" for day in week]
+        heading = messages()["hours"]["week_heading"].format(
+            location=location.name, timezone=location.timezone)
+        return "\n".join([heading, *rows])
+
+
+class ActionClinicLocation(Action):
+    """Address, directions and parking; asks which location when there are several."""
+
+    def name(self) -> Text:
+        return "action_clinic_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        wording = messages()["location"]
+        locations = chosen_locations(clinic, tracker)
+        if len(locations) == 1:
+            location = locations[0]
+            dispatcher.utter_message(text=wording["details"].format(
+                location=location.name, address=location.address,
+                directions=location.directions, parking=location.parking,
+            ))
+            return [SlotSet("location", location.id)]
+        summary = [wording["summary"].format(location=l.name, address=l.address) for l in locations]
+        question = wording["ask_which"].format(count=len(locations))
+        dispatcher.utter_message(
+            text="\n".join([*summary, question]),
+            buttons=location_buttons(clinic, "ask_location"),
+        )
+        return []
+
+
+class ActionClinicContact(Action):
+    """Phone and e-mail: the chosen location's, or the main line and every location's."""
+
+    def name(self) -> Text:
+        return "action_clinic_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        wording = messages()["contact"]
+        lines = []
+        if not tracker.get_slot("location"):
+            lines.append(wording["main"].format(clinic=clinic.name, phone=clinic.phone,
+                                                email=clinic.email))
+        lines += [wording["location"].format(location=l.name, phone=l.phone, email=l.email)
+                  for l in chosen_locations(clinic, tracker)]
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+class ActionWhoTreats(Action):
+    """Which practitioners and locations treat the condition in the conversation."""
+
+    def name(self) -> Text:
+        return "action_who_treats"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        wording = messages()["who_treats"]
+        names = messages()["condition_names"]
+        condition = tracker.get_slot("condition")
+        if condition not in names:
+            dispatcher.utter_message(
+                text=wording["ask_condition"],
+                buttons=[{"title": title.capitalize(), "payload": f'/ask_who_treats{{"condition": "{key}"}}'}
+                         for key, title in names.items() if key != "anxiety_depression"],
+            )
+            return []
+        if condition == "anxiety_depression":
+            dispatcher.utter_message(text=wording["not_offered_for_anxiety"])
+            return []
+        locations = [l for l in clinic.locations if condition in l.treats]
+        practitioners = [
+            p for p in clinic.practitioners
+            if condition in p.treats and any(l.id in p.locations for l in locations)
+        ]
+        if not locations or not practitioners:
+            dispatcher.utter_message(text=wording["nobody"].format(
+                clinic=clinic.name, condition=names[condition]))
+            return []
+        dispatcher.utter_message(text=wording["answer"].format(
+            condition=names[condition],
+            practitioners=join_words([f"{p.name} ({p.role})" for p in practitioners]),
+            locations=join_words([l.name for l in locations]),
+        ))
+        return []
+
+
+class ActionInsurancePlans(Action):
+    """The plans the clinic accepts; coverage itself is always confirmed by staff."""
+
+    def name(self) -> Text:
+        return "action_insurance_plans"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        wording = messages()["insurance"]
+        if clinic.insurance_plans:
+            text = wording["plans"].format(clinic=clinic.name, plans=join_words(clinic.insurance_plans),
+                                           note=clinic.insurance_note)
+        else:
+            text = wording["no_plans"].format(note=clinic.insurance_note, phone=clinic.phone)
+        dispatcher.utter_message(text=text.strip())
+        return []
+
+
+class ActionConsultationFee(Action):
+    """Only the fee the clinic file lists; never an invented price."""
+
+    def name(self) -> Text:
+        return "action_consultation_fee"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic = current_clinic()
+        wording = messages()["fees"]
+        fee = clinic.consultation_fee
+        if fee is None:
+            text = wording["not_listed"].format(phone=clinic.phone)
+        else:
+            amount = f"{fee.amount:,.2f}".removesuffix(".00")
+            text = wording["listed"].format(amount=f"{amount} {fee.currency}", note=fee.note)
+        dispatcher.utter_message(text=text.strip())
+        return []
+
+
+class ActionTalkToPerson(Action):
+    """The phone number, whether staff are there now, and a callback offer."""
+
+    def name(self) -> Text:
+        return "action_talk_to_person"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        clinic, moment = current_clinic(), now_utc()
+        wording = messages()["talk_to_person"]
+        location = chosen_locations(clinic, tracker)[0]
+        hours = location.opening_hours()
+        phone = location.phone if tracker.get_slot("location") else clinic.phone
+        if is_open_at(hours, moment):
+            text = wording["open"].format(phone=phone, location=location.name,
+                                          closes_at=format_time(closing_time_today(hours, moment)))
+        else:
+            opening = next_opening(hours, moment)
+            when = f"{format_day(opening)} at {format_time(opening)}" if opening else "soon"
+            text = wording["closed"].format(phone=phone, location=location.name, next_opening=when)
+        dispatcher.utter_message(
+            text=text, buttons=[{"title": wording["callback_button"], "payload": "/request_callback"}]
+        )
+        return []
+
+
+def join_words(items: List[Text]) -> Text:
+    """["a", "b", "c"] -> "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -2,6 +2,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
+
+from actions import clinic_data
 
 from tests.servers import Patient, action_server, rasa_server
 
@@ -15,9 +18,15 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(artifacts: Path) -> str:
+def bookings_url(tmp_path_factory) -> str:
+    """A real SQLite bookings database for the end-to-end servers."""
+    return f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'bookings.db'}"
+
+
+@pytest.fixture(scope="session")
+def assistant(artifacts: Path, bookings_url: str) -> str:
     """Base URL of a real Rasa server wired to a real action server, on loopback."""
-    with action_server(artifacts) as action_url:
+    with action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}) as action_url:
         with rasa_server(artifacts, action_url) as url:
             yield url
 
@@ -25,3 +34,17 @@ def assistant(artifacts: Path) -> str:
 @pytest.fixture
 def patient(assistant: str) -> Patient:
     return Patient(assistant, sender=f"test-{uuid.uuid4()}")
+
+
+@pytest.fixture
+def clinic_file(monkeypatch, tmp_path):
+    """Point the actions at an edited copy of the sample clinic."""
+    def write(change):
+        content = yaml.safe_load(clinic_data.DEFAULT_CLINIC_FILE.read_text())
+        change(content)
+        path = tmp_path / "clinic.yml"
+        path.write_text(yaml.safe_dump(content))
+        monkeypatch.setenv("CLINIC_FILE", str(path))
+        clinic_data.load_clinic.cache_clear()
+    yield write
+    clinic_data.load_clinic.cache_clear()
