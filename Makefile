@@ -15,12 +15,13 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test validate content-hash lock clean
+.PHONY: help install pipeline train run test validate content-hash bookings bookings-export lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
+	@echo "make bookings  - list booking and callback requests (make bookings-export OUT=file.csv)"
 	@echo "make content-hash - fingerprint of the medical answers, for content-review.yml"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock"
 
@@ -39,7 +40,7 @@ $(INSTALLED): requirements.lock scripts/find-python310
 
 pipeline: $(PIPELINE)
 
-$(PIPELINE): $(INSTALLED) spacy_pipeline/build.py $(wildcard spacy_pipeline/lexicon/*.yml)
+$(PIPELINE): $(INSTALLED) spacy_pipeline/build.py $(wildcard spacy_pipeline/lexicon/*.yml) clinic/clinic.yml
 	$(BIN)/python -m spacy_pipeline.build --out build/spacy_pipeline
 
 train: $(MODEL)
@@ -57,6 +58,13 @@ run: $(MODEL)
 
 test: $(MODEL)
 	$(BIN)/python -m pytest
+
+# Staff: booking and callback requests (BOOKINGS_DATABASE_URL selects PostgreSQL).
+bookings: $(INSTALLED)
+	@$(BIN)/python -m tools.bookings list
+
+bookings-export: $(INSTALLED)
+	@$(BIN)/python -m tools.bookings export --out $(or $(OUT),var/bookings.csv)
 
 content-hash: $(INSTALLED)
 	$(BIN)/python -m tools.content_review

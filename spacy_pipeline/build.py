@@ -3,7 +3,8 @@
 Pretrained `en_core_web_*` models cannot be downloaded here, so the pipeline is
 built from parts we control: a blank English tokenizer, the lookup lemmatizer
 (tables from spacy-lookups-data) and an entity ruler whose phrases live in
-`spacy_pipeline/lexicon/*.yml`, editable by clinic staff.
+`spacy_pipeline/lexicon/*.yml` (and, for location names, `clinic/clinic.yml`),
+editable by clinic staff.
 
     python -m spacy_pipeline.build --out build/spacy_pipeline
 """
@@ -18,6 +19,7 @@ import yaml
 from spacy.language import Language
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
+CLINIC_FILE = Path(__file__).resolve().parent.parent / "clinic" / "clinic.yml"
 DEFAULT_OUTPUT = Path("build/spacy_pipeline")
 PIPELINE_NAME = "clinic_pipeline"
 
@@ -37,6 +39,19 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[st
     return lexicon
 
 
+def clinic_location_lexicon(clinic_file: Path = CLINIC_FILE) -> Dict[str, Dict[str, List[str]]]:
+    """Location names from the clinic file, so "the Back Bay office" fills `location`."""
+    if not clinic_file.exists():
+        return {}
+    clinic = yaml.safe_load(clinic_file.read_text(encoding="utf-8")) or {}
+    return {
+        "location": {
+            location["id"]: [location["name"], location["id"].replace("_", " ")]
+            for location in clinic.get("locations") or []
+        }
+    }
+
+
 def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
     """One phrase pattern per phrase; the canonical value travels as the pattern id."""
     for label, values in lexicon.items():
@@ -45,7 +60,7 @@ def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
                 yield {"label": label, "pattern": phrase, "id": canonical}
 
 
-def build_pipeline(lexicon_dir: Path = LEXICON_DIR) -> Language:
+def build_pipeline(lexicon_dir: Path = LEXICON_DIR, clinic_file: Path = CLINIC_FILE) -> Language:
     nlp = spacy.blank("en")
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = "1.0.0"
@@ -54,7 +69,8 @@ def build_pipeline(lexicon_dir: Path = LEXICON_DIR) -> Language:
     # LOWER makes matching case-insensitive; misspellings are listed explicitly.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
-    ruler.add_patterns(list(ruler_patterns(load_lexicon(lexicon_dir))))
+    lexicon = {**load_lexicon(lexicon_dir), **clinic_location_lexicon(clinic_file)}
+    ruler.add_patterns(list(ruler_patterns(lexicon)))
     return nlp
 
 

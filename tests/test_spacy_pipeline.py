@@ -89,7 +89,7 @@ def test_lexicon_merges_files_and_rejects_empty_entries(tmp_path):
 
 def test_matching_ignores_case_and_duplicates(tmp_path):
     write_lexicon(tmp_path, "condition:\n  tmj: [TMJ, tmj, Tmj]\n")
-    nlp = build_pipeline(tmp_path)
+    nlp = build_pipeline(tmp_path, clinic_file=tmp_path / "no-clinic.yml")
     assert len(nlp.get_pipe("entity_ruler")) == 1
     assert entities(nlp, "tMj pain") == [("condition", "tmj")]
 
@@ -104,3 +104,13 @@ def test_shipped_lexicon_has_every_condition():
     assert set(lexicon["red_flag"]) == {
         "breathing", "swallowing", "speaking", "allergic_reaction", "self_harm",
     }
+
+
+def test_location_names_come_from_the_clinic_file(tmp_path):
+    clinic_file = tmp_path / "clinic" / "clinic.yml"
+    clinic_file.parent.mkdir()
+    clinic_file.write_text(
+        "locations:\n  - {id: north_end, name: North End}\n  - {id: quincy, name: Quincy Center}\n")
+    nlp = build_pipeline(tmp_path, clinic_file=clinic_file)
+    assert entities(nlp, "is the north end office open?") == [("location", "north_end")]
+    assert entities(nlp, "Quincy Center please") == [("location", "quincy")]

@@ -1,0 +1,353 @@
+"""Booking a consultation and requesting a callback: Rasa forms.
+
+The forms collect the fields; the validators in actions/validation.py decide
+what is acceptable; actions/storage.py saves a confirmed request. Nothing is
+saved until the patient confirms the read-back summary.
+"""
+import logging
+from abc import abstractmethod
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clinic_data import CONDITIONS, Clinic, Location, current_clinic, messages
+from actions.clinic_info import WEEKDAY_NAMES, format_day, format_time, join_words, now_utc
+from actions.storage import ContactRequest, StorageUnavailable, default_store
+from actions.validation import (
+    Invalid, parse_contact, parse_name, parse_preferred_time,
+)
+
+logger = logging.getLogger(__name__)
+
+FAILURES_BEFORE_PHONE_OFFER = 2
+FORM_SLOTS = ("patient_name", "contact", "contact_kind", "preferred_time",
+              "contact_consent", "booking_confirmed", "booking_failures")
+# Words that say which answer a patient wants to change at the read-back.
+CHANGE_KEYWORDS = {
+    "patient_name": ("name",),
+    "contact": ("phone", "number", "e-mail", "email", "contact", "mobile"),
+    "location": ("location", "office", "clinic", "place", "site"),
+    "preferred_time": ("time", "date", "day", "when", "morning", "afternoon"),
+    "condition": ("condition", "reason", "about"),
+}
+
+
+def wording() -> Dict[Text, Any]:
+    return messages()["booking"]
+
+
+def condition_name(condition: Optional[Text]) -> Text:
+    return messages()["condition_names"].get(condition or "", "your condition")
+
+
+def chosen_location(clinic: Clinic, tracker: Tracker) -> Optional[Location]:
+    return clinic.location(tracker.get_slot("location"))
+
+
+class ContactFieldsValidation(FormValidationAction):
+    """Shared validation of the name, contact and consent answers."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Each form's validator names itself."""
+
+    def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+               slot: Text, reason: Text) -> Dict[Text, Any]:
+        """Asks again with the reason; after repeated failures offers the phone."""
+        failures = int(tracker.get_slot("booking_failures") or 0) + 1
+        dispatcher.utter_message(text=reason)
+        if failures >= FAILURES_BEFORE_PHONE_OFFER:
+            dispatcher.utter_message(
+                text=wording()["call_instead"].format(phone=current_clinic().phone))
+        return {slot: None, "booking_failures": failures}
+
+    def validate_patient_name(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        name = parse_name(str(value or ""))
+        if isinstance(name, Invalid):
+            return self.reject(dispatcher, tracker, "patient_name", name.reason)
+        return {"patient_name": name, "booking_failures": 0}
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        contact = parse_contact(str(value or ""))
+        if isinstance(contact, Invalid):
+            return self.reject(dispatcher, tracker, "contact", contact.reason)
+        kind, address = contact
+        return {"contact": address, "contact_kind": kind, "booking_failures": 0}
+
+    def validate_contact_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is True:
+            return {"contact_consent": True}
+        dispatcher.utter_message(text=wording()["consent_needed"])
+        return {"contact_consent": None}
+
+
+class ValidateConsultationForm(ContactFieldsValidation):
+    def name(self) -> Text:
+        return "validate_consultation_form"
+
+    def validate_condition(self, value: Any, dispatcher: CollectingDispatcher,
+                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value == "anxiety_depression":
+            dispatcher.utter_message(text=wording()["not_offered"].format(
+                condition=condition_name(value)))
+            return {"condition": None}
+        if value not in CONDITIONS:
+            return self.reject(dispatcher, tracker, "condition", wording()["unknown_condition"])
+        return {"condition": value, "booking_failures": 0}
+
+    def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        clinic = current_clinic()
+        location = clinic.location(value) or clinic.find_location(str(value or ""))
+        if location is None:
+            names = join_words([l.name for l in clinic.locations])
+            return self.reject(dispatcher, tracker, "location",
+                               wording()["unknown_location"].format(locations=names))
+        condition = tracker.get_slot("condition")
+        if condition and condition not in location.treats:
+            elsewhere = [l.name for l in clinic.locations if condition in l.treats]
+            alternatives = (wording()["treated_at"].format(locations=join_words(elsewhere))
+                            if elsewhere else "")
+            return self.reject(dispatcher, tracker, "location", wording()["not_treated_here"].format(
+                location=location.name, condition=condition_name(condition),
+                alternatives=alternatives).strip())
+        return {"location": location.id, "booking_failures": 0}
+
+    def validate_preferred_time(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        clinic = current_clinic()
+        location = chosen_location(clinic, tracker)
+        if location is None:  # asked before the location; ask for it first
+            return {"preferred_time": None}
+        moment = parse_preferred_time(str(value or ""), location.opening_hours(),
+                                      clinic.booking.window(), now_utc())
+        if isinstance(moment, Invalid):
+            return self.reject(dispatcher, tracker, "preferred_time", moment.reason)
+        return {"preferred_time": moment.isoformat(), "booking_failures": 0}
+
+    def validate_booking_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is True:
+            return {"booking_confirmed": True}
+        text = (tracker.latest_message.get("text") or "").lower()
+        to_change = [slot for slot, words in CHANGE_KEYWORDS.items()
+                     if any(word in text for word in words)]
+        if not to_change:
+            dispatcher.utter_message(text=wording()["ask_what_to_change"],
+                                     buttons=wording()["change_options"])
+            return {"booking_confirmed": None}
+        changes: Dict[Text, Any] = {slot: None for slot in to_change}
+        if "contact" in to_change:
+            changes["contact_consent"] = None  # consent was given for the old contact
+        return {**changes, "booking_confirmed": None}
+
+
+class ValidateCallbackForm(ContactFieldsValidation):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        result = super().validate_contact(value, dispatcher, tracker, domain)
+        if result.get("contact_kind") == "email":
+            return self.reject(dispatcher, tracker, "contact",
+                               wording()["callback_contact_must_be_phone"])
+        return result
+
+
+class AskQuestion(Action):
+    """Asks a form question whose wording is in clinic/messages.yml."""
+
+    message_key: Text
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The form asks through `action_ask_<slot>`."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=wording()[self.message_key])
+        return []
+
+
+class ActionAskPatientName(AskQuestion):
+    message_key = "ask_patient_name"
+
+    def name(self) -> Text:
+        return "action_ask_patient_name"
+
+
+class ActionAskContact(AskQuestion):
+    message_key = "ask_contact"
+
+    def name(self) -> Text:
+        return "action_ask_contact"
+
+
+class ActionAskCallbackFormContact(AskQuestion):
+    message_key = "ask_callback_contact"
+
+    def name(self) -> Text:
+        return "action_ask_callback_form_contact"
+
+
+class ActionAskCondition(Action):
+    """Offers the conditions the clinic treats; a tap sends the name through NLU."""
+
+    def name(self) -> Text:
+        return "action_ask_condition"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        treated = {c for location in current_clinic().locations for c in location.treats}
+        dispatcher.utter_message(
+            text=wording()["ask_condition"],
+            buttons=[{"title": condition_name(c).capitalize(), "payload": condition_name(c)}
+                     for c in CONDITIONS if c in treated],
+        )
+        return []
+
+
+class ActionAskContactConsent(Action):
+    def name(self) -> Text:
+        return "action_ask_contact_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(
+            text=wording()["ask_contact_consent"].format(
+                clinic=current_clinic().name, contact=tracker.get_slot("contact")),
+            buttons=[{"title": wording()["yes_button"], "payload": "/affirm"},
+                     {"title": wording()["no_button"], "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionAskLocation(Action):
+    """Offers the clinic's locations as buttons (they come from clinic.yml)."""
+
+    def name(self) -> Text:
+        return "action_ask_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        clinic = current_clinic()
+        condition = tracker.get_slot("condition")
+        locations = [l for l in clinic.locations if not condition or condition in l.treats]
+        dispatcher.utter_message(
+            text=wording()["ask_location"],
+            buttons=[{"title": l.name, "payload": l.name} for l in locations or clinic.locations],
+        )
+        return []
+
+
+class ActionAskPreferredTime(Action):
+    """Asks for a time, with that location's hours and the booking window."""
+
+    def name(self) -> Text:
+        return "action_ask_preferred_time"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        clinic = current_clinic()
+        location = chosen_location(clinic, tracker) or clinic.locations[0]
+        regular_hours = "; ".join(
+            f"{day[:3]} " + ", ".join(f"{format_time(opens)}–{format_time(closes)}"
+                                      for opens, closes in intervals)
+            for day, intervals in zip(WEEKDAY_NAMES, location.hours.by_weekday().values())
+            if intervals
+        )
+        dispatcher.utter_message(text=wording()["ask_preferred_time"].format(
+            location=location.name, hours=regular_hours,
+            earliest=f"{clinic.booking.min_lead_hours} hours from now",
+            max_days=clinic.booking.max_days_ahead,
+        ))
+        return []
+
+
+class ActionAskBookingConfirmed(Action):
+    """Reads the request back before anything is saved."""
+
+    def name(self) -> Text:
+        return "action_ask_booking_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        clinic = current_clinic()
+        location = chosen_location(clinic, tracker)
+        moment = datetime.fromisoformat(tracker.get_slot("preferred_time"))
+        text = wording()["summary"].format(
+            name=tracker.get_slot("patient_name"),
+            contact=tracker.get_slot("contact"),
+            condition=condition_name(tracker.get_slot("condition")),
+            location=location.name if location else "",
+            time=f"{format_day(moment)} at {format_time(moment)} ({location.timezone if location else ''})",
+        )
+        dispatcher.utter_message(text=text, buttons=[
+            {"title": wording()["confirm_button"], "payload": "/affirm"},
+            {"title": wording()["change_button"], "payload": "change something"},
+            {"title": wording()["cancel_button"], "payload": "/stop"},
+        ])
+        return []
+
+
+def save_and_reply(dispatcher: CollectingDispatcher, request: ContactRequest,
+                   reply: Text, **details: Any) -> List[EventType]:
+    """Saves the request; on failure says honestly that nothing was sent."""
+    clinic = current_clinic()
+    try:
+        reference = default_store().save_request(request)
+    except StorageUnavailable:
+        logger.error("A %s request could not be saved", request.kind)
+        dispatcher.utter_message(text=wording()["not_saved"].format(
+            clinic=clinic.name, phone=clinic.phone))
+    else:
+        dispatcher.utter_message(text=wording()[reply].format(reference=reference, **details))
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ActionSubmitBooking(Action):
+    def name(self) -> Text:
+        return "action_submit_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        request = ContactRequest(
+            kind="consultation",
+            name=tracker.get_slot("patient_name"),
+            contact=tracker.get_slot("contact"),
+            contact_kind=tracker.get_slot("contact_kind"),
+            consent=bool(tracker.get_slot("contact_consent")),
+            sender_id=tracker.sender_id,
+            condition=tracker.get_slot("condition"),
+            location_id=tracker.get_slot("location"),
+            preferred_time=datetime.fromisoformat(tracker.get_slot("preferred_time")),
+        )
+        return save_and_reply(dispatcher, request, "saved", name=request.name)
+
+
+class ActionSubmitCallback(Action):
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        request = ContactRequest(
+            kind="callback",
+            name=tracker.get_slot("patient_name"),
+            contact=tracker.get_slot("contact"),
+            contact_kind="phone",
+            consent=bool(tracker.get_slot("contact_consent")),
+            sender_id=tracker.sender_id,
+            condition=tracker.get_slot("condition"),
+            location_id=tracker.get_slot("location"),
+        )
+        return save_and_reply(dispatcher, request, "callback_saved",
+                              name=request.name, contact=request.contact)
