@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Text
 
 import dateparser.search
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_data import Clinic, Location, current_clinic, messages
@@ -96,12 +96,16 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        # Rasa itself adds the session_started and action_listen events.
         clinic = current_clinic()
+        # Rasa 3.6 needs both session events from a custom session start, even
+        # though it logs them as "disallowed"; without them every first message
+        # falls back.
         return [
+            SessionStarted(),
             SlotSet("clinic_name", clinic.name),
             SlotSet("clinic_phone", clinic.phone),
             SlotSet("clinic_email", clinic.email),
+            ActionExecuted("action_listen"),
         ]
 
 

@@ -18,8 +18,9 @@ def test_session_start_loads_the_clinics_contact_into_slots(clinic_file):
 
     events = asyncio.run(ActionSessionStart().run(dispatcher, tracker, DOMAIN))
 
-    assert all(e["event"] == "slot" for e in events), "Rasa adds session_started itself"
-    slots = {e["name"]: e["value"] for e in events}
+    assert events[0]["event"] == "session_started"
+    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert slots == {
         "clinic_name": "Test Clinic",
         "clinic_phone": "+1 555 0100",
