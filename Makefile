@@ -15,7 +15,7 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test validate content-hash bookings bookings-export lock clean
+.PHONY: help install pipeline train run test browser validate content-hash bookings bookings-export lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
@@ -56,7 +56,14 @@ validate: $(INSTALLED)
 run: $(MODEL)
 	@scripts/run-assistant $(MODEL)
 
-test: $(MODEL)
+# Debian's Chromium for the widget's browser tests (Playwright drives it; it never
+# downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Install Chromium (sudo apt-get install chromium) for the browser tests."; fi; }
+
+test: $(MODEL) browser
 	$(BIN)/python -m pytest
 
 # Staff: booking and callback requests (BOOKINGS_DATABASE_URL selects PostgreSQL).

@@ -47,6 +47,7 @@ def test_booking_from_first_message_to_reference_and_row(patient: Patient, booki
     assert (row["name"], row["contact"], row["condition"], row["location_id"], row["consent"]) == (
         "Jane Doe", "+16175550199", "chronic_migraine", "back_bay", True)
     print("\n".join(f"patient: {q}\nbot: {a}" for q, a in transcript))
+    print({key: str(value) for key, value in row.items()})
 
 
 def test_invalid_answer_is_asked_again_then_cancel_saves_nothing(patient: Patient, bookings_url: str):

@@ -1,0 +1,191 @@
+"""How bot messages are laid out on each messaging platform.
+
+Pure functions (no network, no Rasa) so they can be property-tested: splitting
+long answers within a platform's length limit, light Markdown conversion, and
+the numbered options that stand in for buttons on SMS and WhatsApp.
+"""
+import re
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+# Per-message text limits, in characters.
+SMS_LIMIT = 1600  # Twilio rejects longer bodies
+WHATSAPP_LIMIT = 1600  # Twilio's limit for WhatsApp bodies
+TELEGRAM_LIMIT = 4096
+MESSENGER_LIMIT = 2000
+SLACK_SECTION_LIMIT = 3000  # per "section" block
+
+MESSENGER_MAX_QUICK_REPLIES = 13
+MESSENGER_QUICK_REPLY_TITLE_LIMIT = 20
+SLACK_BUTTON_TEXT_LIMIT = 75
+SLACK_BUTTON_VALUE_LIMIT = 2000
+SLACK_MAX_BUTTONS_PER_BLOCK = 25
+TELEGRAM_CALLBACK_DATA_LIMIT = 64  # bytes
+
+NUMBERED_OPTIONS_PROMPT = "Reply with a number."
+
+Button = Dict[str, Any]
+
+# Where a long text may be cut, best first. Each pattern matches the whitespace
+# between two parts; that whitespace is dropped, nothing else is.
+_PARAGRAPH_BREAK = re.compile(r"\s*\n[^\S\n]*\n\s*")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"'”’)\]])\s+")
+_ANY_SPACE = re.compile(r"\s+")
+
+
+def split_message(text: str, limit: int) -> List[str]:
+    """Cuts `text` into parts of at most `limit` characters.
+
+    Cuts fall on a paragraph break, else a line break, else a sentence end, as
+    long as that keeps the part at least half full (so a long answer does not
+    become a string of tiny messages); else between words; a word longer than
+    the limit is cut hard. Only the whitespace at a cut is dropped.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    parts = []
+    remaining = text.strip()
+    while len(remaining) > limit:
+        cut, resume = _cut_point(remaining, limit)
+        parts.append(remaining[:cut].rstrip())
+        remaining = remaining[resume:].lstrip()
+    if remaining:
+        parts.append(remaining)
+    return parts
+
+
+def _cut_point(text: str, limit: int) -> Tuple[int, int]:
+    """Where the first part ends and where the rest starts."""
+    window = text[: limit + 1]  # whitespace right after `limit` characters is a fine cut
+    for boundary in (_PARAGRAPH_BREAK, _LINE_BREAK, _SENTENCE_END):
+        cuts = [m for m in boundary.finditer(window) if m.start() >= max(limit // 2, 1)]
+        if cuts:
+            return cuts[-1].start(), cuts[-1].end()
+    cuts = [m for m in _ANY_SPACE.finditer(window) if m.start() > 0]
+    if cuts:
+        return cuts[-1].start(), cuts[-1].end()
+    return limit, limit
+
+
+# --- Markdown ------------------------------------------------------------
+# Responses mark emphasis with **bold**. SMS, Messenger and plain Telegram
+# messages would show the asterisks; WhatsApp and Slack use a single *.
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def plain_text(text: str) -> str:
+    return _BOLD.sub(r"\1", text)
+
+
+def whatsapp_text(text: str) -> str:
+    return _BOLD.sub(r"*\1*", text)
+
+
+def slack_mrkdwn(text: str) -> str:
+    """Slack's mrkdwn: &, < and > must be escaped, bold is *one* asterisk."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BOLD.sub(r"*\1*", escaped)
+
+
+def shorten(title: str, limit: int) -> str:
+    """`title` cut to `limit` characters, with an ellipsis when it was cut."""
+    title = title.strip()
+    if len(title) <= limit:
+        return title
+    return title[: limit - 1].rstrip() + "…"
+
+
+# --- Buttons -------------------------------------------------------------
+def usable_buttons(buttons: Any) -> List[Button]:
+    """The buttons that have both a title and a payload, as plain strings."""
+    if not isinstance(buttons, list):
+        return []
+    return [
+        {"title": str(button["title"]).strip(), "payload": str(button["payload"])}
+        for button in buttons
+        if isinstance(button, dict) and str(button.get("title") or "").strip() and button.get("payload")
+    ]
+
+
+def numbered_options(buttons: List[Button]) -> str:
+    """Buttons as text for channels without buttons (SMS, WhatsApp)."""
+    # A title's line breaks would break the numbering: one line per option.
+    lines = [f"{number}. {' '.join(button['title'].split())}"
+             for number, button in enumerate(buttons, start=1)]
+    return "\n".join(lines + [NUMBERED_OPTIONS_PROMPT])
+
+
+def with_numbered_options(text: str, buttons: List[Button]) -> str:
+    if not buttons:
+        return text
+    options = numbered_options(buttons)
+    return f"{text}\n\n{options}" if text else options
+
+
+_NUMBER_REPLY = re.compile(r"\s*#?\s*(\d{1,3})\s*[.)]?\s*")
+
+
+def chosen_payload(reply: str, buttons: List[Button]) -> Optional[str]:
+    """The payload of the option a reply like "2" picks, or None if it picks none."""
+    match = _NUMBER_REPLY.fullmatch(reply)
+    if not match:
+        return None
+    number = int(match.group(1))
+    if 1 <= number <= len(buttons):
+        return buttons[number - 1]["payload"]
+    return None
+
+
+class OptionMemory:
+    """The numbered options last shown to each sender, for a limited time.
+
+    Kept in this process's memory: with several Rasa replicas behind a load
+    balancer, a reply can reach a replica that never sent the options, so this
+    state must then move to a shared store (e.g. Redis, keyed by sender).
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float = 30 * 60,
+        max_senders: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_senders = max_senders
+        self._clock = clock
+        self._options: Dict[str, Tuple[float, List[Button]]] = {}  # insertion order = age
+        self._lock = threading.Lock()
+
+    def remember(self, sender: str, buttons: List[Button]) -> None:
+        with self._lock:
+            self._options.pop(sender, None)
+            self._options[sender] = (self._clock() + self.ttl_seconds, list(buttons))
+            self._forget_expired()
+            while len(self._options) > self.max_senders:  # bound memory: drop the oldest
+                del self._options[next(iter(self._options))]
+
+    def take(self, sender: str) -> List[Button]:
+        """The sender's unexpired options; they are used up by the sender's next message."""
+        with self._lock:
+            expires, buttons = self._options.pop(sender, (0.0, []))
+        return buttons if expires > self._clock() else []
+
+    def resolve(self, sender: str, reply: str) -> Tuple[str, bool]:
+        """What to hand to Rasa for a reply: (text, whether it is a chosen option's payload).
+
+        The options belong to the bot's latest turn, so any new message uses
+        them up; a number that picks no option is passed on as typed.
+        """
+        payload = chosen_payload(reply, self.take(sender))
+        return (payload, True) if payload is not None else (reply, False)
+
+    def _forget_expired(self) -> None:
+        # Every entry lives equally long, so the oldest entries expire first.
+        now = self._clock()
+        while self._options:
+            oldest = next(iter(self._options))
+            if self._options[oldest][0] > now:
+                break
+            del self._options[oldest]

@@ -1,0 +1,108 @@
+"""Serves the website chat widget and a demo clinic page from the Rasa server.
+
+    GET /webhooks/widget/           the demo page (web/demo.html)
+    GET /webhooks/widget/widget.js  the embeddable widget (web/widget.js)
+
+Serving both from Rasa itself puts the page, the widget and the REST webhook
+(/webhooks/rest/webhook, which the widget talks to) on one origin: the widget
+needs no CORS, and the page can have a strict Content-Security-Policy.
+
+This channel receives no messages of its own; register it next to the REST
+channel in credentials.yml:
+
+    connectors.rest.SourcedRestInput: {}
+    connectors.widget.WidgetInput: {}
+"""
+import base64
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+DEMO_PAGE = WEB_DIR / "demo.html"
+WIDGET_SCRIPT = WEB_DIR / "widget.js"
+
+STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+# Always revalidate, so a fixed widget reaches patients on their next page load.
+COMMON_HEADERS: Dict[Text, Text] = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def style_hashes(html: Text) -> Text:
+    """CSP sources allowing exactly the page's own <style> blocks, by their sha256."""
+    hashes = []
+    for css in STYLE_BLOCK.findall(html):
+        digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+        hashes.append(f"'sha256-{digest}'")
+    return " ".join(hashes)
+
+
+def content_security_policy(html: Text) -> Text:
+    """Same-origin everything; no inline scripts at all, inline styles only by hash."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        f"style-src 'self' {style_hashes(html)}".strip(),
+        "img-src 'self' data:",  # data: for the page's empty favicon
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def not_found(path: Path) -> HTTPResponse:
+    logger.error("The chat widget's file %s is missing", path)
+    return response.text("Not found", status=404, headers=COMMON_HEADERS)
+
+
+class WidgetInput(InputChannel):
+    """The chat widget's static files; the conversation goes over the REST channel."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "widget"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        widget = Blueprint(f"widget_{type(self).__name__}", __name__)
+
+        # The files are small and read on each request, so edits show without a restart.
+        @widget.route("/", methods=["GET"])
+        async def demo_page(_: Request) -> HTTPResponse:
+            try:
+                html = DEMO_PAGE.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return not_found(DEMO_PAGE)
+            headers = {
+                **COMMON_HEADERS,
+                "Content-Security-Policy": content_security_policy(html),
+                "Referrer-Policy": "no-referrer",
+            }
+            return response.text(html, headers=headers, content_type="text/html; charset=utf-8")
+
+        @widget.route("/widget.js", methods=["GET"])
+        async def widget_script(_: Request) -> HTTPResponse:
+            try:
+                script = WIDGET_SCRIPT.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return not_found(WIDGET_SCRIPT)
+            return response.text(
+                script, headers=COMMON_HEADERS, content_type="text/javascript; charset=utf-8"
+            )
+
+        return widget

@@ -1,0 +1,39 @@
+"""The start script's credentials: channels only when their secrets are set."""
+import subprocess
+import sys
+
+import yaml
+
+from tests.servers import ROOT
+
+TELEGRAM = {"TELEGRAM_ACCESS_TOKEN": "123:abc", "TELEGRAM_SECRET_TOKEN": "s3cret"}
+
+
+def write_credentials(tmp_path, env):
+    target = tmp_path / "credentials.yml"
+    result = subprocess.run([sys.executable, "-m", "tools.credentials", str(target)], cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+                            timeout=120)
+    return result, target
+
+
+def test_without_secrets_only_rest_and_widget(tmp_path):
+    result, target = write_credentials(tmp_path, {})
+    assert result.returncode == 0, result.stderr
+    assert set(yaml.safe_load(target.read_text())) == {
+        "connectors.rest.SourcedRestInput", "connectors.widget.WidgetInput"}
+
+
+def test_a_fully_configured_channel_is_enabled_without_writing_its_secrets(tmp_path):
+    result, target = write_credentials(tmp_path, TELEGRAM)
+    assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert "connectors.channels.TelegramChannel" in text
+    assert "s3cret" not in text and "${TELEGRAM_SECRET_TOKEN}" in text
+
+
+def test_a_half_configured_channel_stops_the_start_with_a_clear_message(tmp_path):
+    result, target = write_credentials(tmp_path, {"TELEGRAM_ACCESS_TOKEN": "123:abc"})
+    assert result.returncode == 1
+    assert "telegram is half-configured: TELEGRAM_SECRET_TOKEN is not set" in result.stderr
+    assert not target.exists()

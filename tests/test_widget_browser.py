@@ -1,0 +1,386 @@
+"""The website chat widget in a real browser (Debian's Chromium, via Playwright).
+
+The demo page and widget.js are served by a real Rasa server (the widget
+channel), which answers through the REST channel with help from a real action
+server, all on loopback. A few tests replace the webhook's answer with
+page.route to check rendering and timeouts exactly.
+"""
+import json
+import re
+from collections import Counter
+from typing import Iterator, List
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+
+from tests.browser import ARTIFACTS, launch_chromium, widget_servers
+
+WEBHOOK = "**/webhooks/rest/webhook"
+SENDER_KEY = "clinic-chat-sender"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# Rasa shares 2 busy cores with other work: give answers time.
+ANSWER_TIMEOUT_MS = 60_000
+QUESTION = "Does Botox help migraines?"
+# Buttons under the migraine answer (domain.yml) whose answers are about migraine too.
+MIGRAINE_FOLLOW_UPS = {"/ask_onset": "How soon does it work?", "/ask_insurance": "Is it covered?"}
+
+
+# ---------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)  # skips before the servers start if there is no Chromium
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_url(browser: Browser, tmp_path_factory) -> Iterator[str]:
+    """The demo page on a real Rasa server; started once, it takes 20-40 s."""
+    with widget_servers(ARTIFACTS, tmp_path_factory.mktemp("widget")) as base_url:
+        yield f"{base_url}/webhooks/widget/"
+
+
+class PageProblems:
+    """What must never happen on the page: alerts, uncaught errors, CSP violations."""
+
+    def __init__(self, page: Page) -> None:
+        self.dialogs: List[str] = []
+        self.errors: List[str] = []
+        self.csp_violations: List[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", self._on_console)
+
+    def _on_dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def assert_none(self) -> None:
+        assert not self.dialogs, f"a dialog opened (script ran): {self.dialogs}"
+        assert not self.errors, f"uncaught page errors: {self.errors}"
+        assert not self.csp_violations, f"CSP violations: {self.csp_violations}"
+
+
+@pytest.fixture
+def problems() -> List[PageProblems]:
+    return []
+
+
+def new_page(browser: Browser, problems: List[PageProblems], viewport: dict, **options) -> Page:
+    context = browser.new_context(viewport=viewport, **options)
+    page = context.new_page()
+    problems.append(PageProblems(page))
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, demo_url: str, problems: List[PageProblems]) -> Iterator[Page]:
+    page = new_page(browser, problems, DESKTOP)
+    yield page
+    page.context.close()
+    for found in problems:
+        found.assert_none()
+
+
+@pytest.fixture
+def phone_page(browser: Browser, demo_url: str, problems: List[PageProblems]) -> Iterator[Page]:
+    page = new_page(browser, problems, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield page
+    page.context.close()
+    for found in problems:
+        found.assert_none()
+
+
+# ---------------------------------------------------------------------------
+# Helpers: what a patient does
+# ---------------------------------------------------------------------------
+def bubble(page: Page) -> Locator:
+    return page.get_by_role("button", name="Chat with us")
+
+
+def panel(page: Page) -> Locator:
+    return page.get_by_role("dialog", name="Harbor View assistant")
+
+
+def message_box(page: Page) -> Locator:
+    return page.get_by_label("Your question")
+
+
+def conversation_log(page: Page) -> Locator:
+    return page.get_by_role("log")
+
+
+def bot_messages(page: Page) -> Locator:
+    return conversation_log(page).locator(".ccw-msg-bot")
+
+
+def user_messages(page: Page) -> Locator:
+    return conversation_log(page).locator(".ccw-msg-user")
+
+
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    bubble(page).click()
+    expect(panel(page)).to_be_visible()
+    # Let the opening slide-in finish before measuring or screenshotting.
+    panel(page).evaluate("panel => Promise.all(panel.getAnimations().map(animation => animation.finished))")
+
+
+def wait_for_answer(page: Page, answers_before: int) -> Locator:
+    """The first bot message after `answers_before`, once the bot has finished answering."""
+    answer = bot_messages(page).nth(answers_before)
+    expect(answer).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(conversation_log(page)).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+    return answer
+
+
+def ask(page: Page, question: str) -> Locator:
+    answers_before = bot_messages(page).count()
+    message_box(page).fill(question)
+    message_box(page).press("Enter")
+    return wait_for_answer(page, answers_before)
+
+
+def migraine_follow_up(answer: Locator) -> Locator:
+    return answer.get_by_role("button", name=re.compile("|".join(map(re.escape, MIGRAINE_FOLLOW_UPS.values()))))
+
+
+def fulfil_json(route: Route, body) -> None:
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+
+# ---------------------------------------------------------------------------
+# Serving
+# ---------------------------------------------------------------------------
+def test_the_server_serves_the_page_and_widget_with_safe_headers(page: Page, demo_url: str):
+    html = page.request.get(demo_url)
+    assert html.ok
+    assert html.headers["content-type"].startswith("text/html")
+    assert html.headers["cache-control"] == "no-cache"
+    csp = html.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert html.text().count("<script") == 1, "one script tag embeds the widget"
+
+    script = page.request.get(demo_url + "widget.js")
+    assert script.ok
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["cache-control"] == "no-cache"
+
+
+# ---------------------------------------------------------------------------
+# Conversations against the real bot
+# ---------------------------------------------------------------------------
+def test_asking_a_question_shows_the_answer_with_its_source(page: Page, demo_url: str):
+    open_widget(page, demo_url)
+    expect(panel(page)).to_contain_text("General information, not medical advice. In an emergency call 911.")
+    expect(panel(page)).to_contain_text("Don't share more personal details than needed")
+
+    answer = ask(page, QUESTION)
+
+    expect(user_messages(page).last).to_contain_text(QUESTION)
+    expect(answer).to_contain_text(re.compile("migraine", re.IGNORECASE))
+    source = answer.locator("p", has_text=re.compile(r"^Source:"))
+    expect(source).to_have_count(1)
+    expect(source).to_have_class(re.compile("ccw-source"))
+    expect(answer.locator("strong").first).to_be_visible()  # **FDA-approved** rendered bold
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget.png"))
+
+
+def test_a_suggested_button_sends_its_payload_and_shows_its_title(page: Page, demo_url: str):
+    open_widget(page, demo_url)
+    answer = ask(page, QUESTION)
+    follow_up = migraine_follow_up(answer).first
+    title = follow_up.inner_text()
+
+    with page.expect_request(WEBHOOK) as request_info:
+        follow_up.click()
+    assert request_info.value.post_data_json["message"] in MIGRAINE_FOLLOW_UPS
+    expect(user_messages(page).last).to_contain_text(title)
+
+    follow_up_answer = wait_for_answer(page, answers_before=1)
+    expect(follow_up_answer).to_contain_text(re.compile("migraine", re.IGNORECASE))
+
+
+def test_keyboard_only(page: Page, demo_url: str):
+    page.goto(demo_url)
+    for _ in range(20):  # the page's own links come first
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('ccw-bubble')"):
+            break
+    expect(bubble(page)).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", \
+        "the focused bubble shows a focus outline"
+
+    page.keyboard.press("Enter")
+    expect(panel(page)).to_be_visible()
+    expect(message_box(page)).to_be_focused()
+
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    answer = wait_for_answer(page, answers_before=0)
+    expect(message_box(page)).to_be_focused()
+    expect(message_box(page)).to_have_value("")
+
+    # Quick replies sit in the log, just before the message box.
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.classList.contains('ccw-reply')"):
+            break
+    focused_reply = answer.locator(".ccw-reply:focus")
+    expect(focused_reply).to_have_count(1)
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+    page.keyboard.press("Enter")  # a quick reply works from the keyboard
+    expect(wait_for_answer(page, answers_before=1)).to_contain_text(re.compile("migraine", re.IGNORECASE))
+
+    page.keyboard.press("Escape")
+    expect(panel(page)).to_be_hidden()
+    expect(bubble(page)).to_be_focused()
+    expect(bubble(page)).to_have_attribute("aria-expanded", "false")
+
+
+def test_on_a_phone_the_open_panel_covers_the_screen(phone_page: Page, demo_url: str):
+    open_widget(phone_page, demo_url)
+    box = panel(phone_page).bounding_box()
+    assert box is not None
+    assert (box["x"], box["y"]) == (0, 0)
+    assert (box["width"], box["height"]) == (PHONE["width"], PHONE["height"])
+    expect(message_box(phone_page)).to_be_focused()
+
+    answer = ask(phone_page, QUESTION)
+    expect(answer).to_contain_text(re.compile("migraine", re.IGNORECASE))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone_page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+
+    phone_page.get_by_role("button", name="Close chat").click()
+    expect(panel(phone_page)).to_be_hidden()
+    expect(bubble(phone_page)).to_be_visible()
+
+
+def test_axe_finds_no_serious_or_critical_violations(page: Page, demo_url: str):
+    # Reduced motion: no half-faded message while axe measures colour contrast.
+    page.emulate_media(reduced_motion="reduce")
+    open_widget(page, demo_url)
+    ask(page, QUESTION)
+    assert page.evaluate("getComputedStyle(document.querySelector('.ccw-panel')).animationName") == "none"
+
+    results = Axe().run(page)
+
+    violations = results.response["violations"]
+    by_impact = Counter(violation["impact"] for violation in violations)
+    print(f"\naxe-core {results.response['testEngine']['version']}: "
+          f"{len(violations)} violated rules; by impact: "
+          + ", ".join(f"{impact}={by_impact.get(impact, 0)}"
+                      for impact in ("critical", "serious", "moderate", "minor")))
+    for violation in violations:
+        print(f"  {violation['id']} ({violation['impact']}): {len(violation['nodes'])} nodes")
+    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not blocking, results.generate_report()
+
+
+# ---------------------------------------------------------------------------
+# Safe rendering, timeouts and the session (the webhook's answers are crafted)
+# ---------------------------------------------------------------------------
+CRAFTED_TEXT = (
+    "<script>window.pwned = true</script> Plain **bold** words.\n"
+    "[link](javascript:alert(1)) and [ok](https://example.org) and see https://example.com/page.\n"
+    "<img src=x onerror=alert(2)>\n"
+    "Source: Test source"
+)
+
+
+def test_bot_and_user_text_is_rendered_as_text_never_as_html(page: Page, demo_url: str):
+    sent: List[dict] = []
+
+    def crafted_answer(route: Route) -> None:
+        sent.append(route.request.post_data_json)
+        fulfil_json(route, [{"recipient_id": "x", "text": CRAFTED_TEXT,
+                             "buttons": [{"title": "<b>not bold</b>", "payload": "/greet"}]}])
+
+    page.route(WEBHOOK, crafted_answer)
+    open_widget(page, demo_url)
+    typed = "<img src=x onerror=alert(1)>"
+    answer = ask(page, typed)
+    page.wait_for_timeout(500)  # give any injected handler the chance to run
+
+    assert sent[0]["message"] == typed
+    expect(user_messages(page).last).to_contain_text(typed)
+    log = conversation_log(page)
+    expect(log.locator("script, img, b")).to_have_count(0)
+    assert page.evaluate("window.pwned") is None
+    expect(answer).to_contain_text("<script>window.pwned = true</script>")
+    expect(answer.locator("strong")).to_have_text("bold")
+    expect(answer.get_by_role("button", name="<b>not bold</b>")).to_be_visible()
+
+    # javascript: is shown as its label, not as a link; http(s) links open safely in a new tab.
+    expect(answer).to_contain_text("link and ok")
+    hrefs = answer.locator("a").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    assert hrefs == ["https://example.org/", "https://example.com/page"]
+    for link in answer.locator("a").all():
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
+        expect(link).to_have_attribute("target", "_blank")
+    expect(answer.get_by_role("link", name=re.compile(r"^ok"))).to_be_visible()
+    expect(answer.locator(".ccw-source")).to_have_text("Source: Test source")
+    # No alert() ran: the page fixture fails the test on any dialog when the page closes.
+
+
+def test_a_timeout_offers_try_again_which_resends(page: Page, demo_url: str):
+    # A 1.5 s timeout instead of 15 s: rewrite the demo page's script tag.
+    def short_timeout(route: Route) -> None:
+        real = route.fetch()
+        html = real.text().replace('data-timeout-ms="15000"', 'data-timeout-ms="1500"')
+        assert 'data-timeout-ms="1500"' in html
+        route.fulfill(response=real, body=html)
+
+    page.route(demo_url, short_timeout)
+    page.route(WEBHOOK, lambda route: None)  # never answered: the server hangs
+    open_widget(page, demo_url)
+    message_box(page).fill(QUESTION)
+    message_box(page).press("Enter")
+
+    failure = bot_messages(page).first
+    expect(failure).to_contain_text("didn't answer", timeout=10_000)
+    try_again = failure.get_by_role("button", name="Try again")
+    expect(try_again).to_be_visible()
+
+    page.unroute(WEBHOOK)
+    try_again.click()
+    answer = wait_for_answer(page, answers_before=0)
+    expect(answer).to_contain_text(re.compile("migraine", re.IGNORECASE))
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+    expect(user_messages(page)).to_have_count(1)  # resent, not asked twice
+
+
+def test_the_sender_id_lives_in_session_storage_and_clear_starts_over(page: Page, demo_url: str):
+    page.route(WEBHOOK, lambda route: fulfil_json(route, [{"recipient_id": "x", "text": "Hello!"}]))
+    open_widget(page, demo_url)
+
+    with page.expect_request(WEBHOOK) as first:
+        ask(page, "hello")
+    first_sender = page.evaluate(f"sessionStorage.getItem('{SENDER_KEY}')")
+    assert first_sender and first.value.post_data_json["sender"] == first_sender
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first_sender)
+    assert page.evaluate("localStorage.length") == 0
+    expect(user_messages(page)).to_have_count(1)
+
+    page.get_by_role("button", name="Clear conversation").click()
+    expect(conversation_log(page).locator(".ccw-msg")).to_have_count(0)
+    second_sender = page.evaluate(f"sessionStorage.getItem('{SENDER_KEY}')")
+    assert second_sender and second_sender != first_sender
+    expect(page.get_by_role("status")).to_contain_text("Conversation cleared")
+
+    with page.expect_request(WEBHOOK) as second:
+        ask(page, "hello again")
+    assert second.value.post_data_json["sender"] == second_sender
+    assert page.evaluate("localStorage.length") == 0
