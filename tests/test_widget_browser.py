@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 
 from tests.browser import ARTIFACTS, launch_chromium, widget_servers
+from tests.test_booking_e2e import a_bookable_wednesday
 
 WEBHOOK = "**/webhooks/rest/webhook"
 SENDER_KEY = "clinic-chat-sender"
@@ -150,6 +151,13 @@ def ask(page: Page, question: str) -> Locator:
     return wait_for_answer(page, answers_before)
 
 
+def click_and_wait(page: Page, button: Locator) -> Locator:
+    """Clicks a bot's suggested button and returns the answer it gets."""
+    answers_before = bot_messages(page).count()
+    button.click()
+    return wait_for_answer(page, answers_before)
+
+
 def migraine_follow_up(answer: Locator) -> Locator:
     return answer.get_by_role("button", name=re.compile("|".join(map(re.escape, MIGRAINE_FOLLOW_UPS.values()))))
 
@@ -210,6 +218,20 @@ def test_a_suggested_button_sends_its_payload_and_shows_its_title(page: Page, de
 
     follow_up_answer = wait_for_answer(page, answers_before=1)
     expect(follow_up_answer).to_contain_text(re.compile("migraine", re.IGNORECASE))
+
+
+def test_booking_a_consultation_in_the_widget(page: Page, demo_url: str):
+    open_widget(page, demo_url)
+    expect(ask(page, "I'd like to book a consultation for my migraines")).to_contain_text("name")
+    expect(ask(page, "Robin Park")).to_contain_text("phone number or e-mail")
+    location_question = ask(page, "robin@example.org")
+    when = click_and_wait(page, location_question.get_by_role("button", name="Back Bay"))
+    expect(when).to_contain_text("When would suit")
+    consent = ask(page, a_bookable_wednesday())
+    summary = click_and_wait(page, consent.get_by_role("button", name="Yes"))
+    expect(summary).to_contain_text("Robin Park")
+    done = click_and_wait(page, summary.get_by_role("button", name="Yes, send it"))
+    expect(done).to_contain_text(re.compile(r"Your reference is HV-[A-Z0-9]{6}"))
 
 
 def test_keyboard_only(page: Page, demo_url: str):
