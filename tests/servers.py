@@ -72,21 +72,31 @@ def action_server(log_dir: Path, env: Optional[Dict[str, str]] = None) -> Iterat
 
 @contextmanager
 def rasa_server(
-    log_dir: Path, action_url: str, extra_args: Optional[List[str]] = None
+    log_dir: Path,
+    action_url: str,
+    extra_args: Optional[List[str]] = None,
+    env: Optional[Dict[str, str]] = None,
 ) -> Iterator[str]:
-    """Yields the Rasa server's base URL."""
+    """Yields the Rasa server's base URL. Conversations go to TRACKER_STORE_URL from
+    `env`, or to a fresh SQLite file in log_dir."""
     port = free_port()
     log = log_dir / f"rasa-server-{port}.log"
+    server_env = base_env({"ACTION_ENDPOINT_URL": action_url,
+                           "TRACKER_STORE_URL": f"sqlite:///{log_dir / f'conversations-{port}.db'}",
+                           **(env or {})})
+    endpoints_file = log_dir / f"endpoints-{port}.yml"
+    subprocess.run([str(BIN / "python"), "-m", "tools.endpoints", str(endpoints_file)],
+                   cwd=ROOT, env=server_env, check=True, capture_output=True)
     with log.open("w") as out:
         process = subprocess.Popen(
             [
                 str(BIN / "rasa"), "run", "--model", str(MODEL),
                 "--interface", "127.0.0.1", "--port", str(port),
-                "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml", "--endpoints", str(endpoints_file),
                 *(extra_args or []),
             ],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env=base_env({"ACTION_ENDPOINT_URL": action_url}),
+            env=server_env,
         )
     try:
         url = f"http://127.0.0.1:{port}"
