@@ -15,13 +15,17 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test browser validate content-hash bookings bookings-export lock clean
+.PHONY: help install pipeline train run test browser validate content-hash bookings bookings-export bench purge report review lock clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
 	@echo "make bookings  - list booking and callback requests (make bookings-export OUT=file.csv)"
+	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config"
+	@echo "make report - staff insights report (SINCE=YYYY-MM-DD UNTIL=YYYY-MM-DD OUT=dir)"
+	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
+	@echo "make purge  - delete conversations and booking requests past the retention period"
 	@echo "make content-hash - fingerprint of the medical answers, for content-review.yml"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock"
 
@@ -72,6 +76,21 @@ bookings: $(INSTALLED)
 
 bookings-export: $(INSTALLED)
 	@$(BIN)/python -m tools.bookings export --out $(or $(OUT),var/bookings.csv)
+
+# Benchmark, not a test: trains and serves both configs, writes results/bench/.
+bench: $(MODEL)
+	$(BIN)/python -m bench.run --out results/bench
+
+# Staff insights from the conversation store (TRACKER_STORE_URL selects PostgreSQL).
+report: $(MODEL)
+	$(BIN)/python -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) --out $(or $(OUT),results/report)
+
+review: $(MODEL)
+	$(BIN)/python -m tools.review --out $(or $(OUT),results/review/unanswered.yml)
+
+# Retention: the period is privacy.retention_days in clinic/clinic.yml.
+purge: $(INSTALLED)
+	$(BIN)/python -m tools.purge
 
 content-hash: $(INSTALLED)
 	$(BIN)/python -m tools.content_review

@@ -140,6 +140,12 @@ class BookingRules(StrictModel):
         return BookingWindow(self.min_lead_hours, self.max_days_ahead)
 
 
+class PrivacyRules(StrictModel):
+    # Conversations and booking requests older than this are deleted by `make purge`
+    # and left out of staff reports.
+    retention_days: int = Field(90, gt=0)
+
+
 class Clinic(StrictModel):
     name: str
     phone: str
@@ -151,6 +157,7 @@ class Clinic(StrictModel):
     insurance_note: str = ""
     consultation_fee: Optional[Fee] = None
     booking: BookingRules
+    privacy: PrivacyRules = PrivacyRules()
 
     @root_validator(skip_on_failure=True)
     def practitioners_work_at_known_locations(cls, values):
