@@ -238,6 +238,9 @@ _PART_OF_DAY = re.compile(r"(?i)\b(?:(this)\s+|in\s+the\s+)?(morning|afternoon|e
 _WEEKDAY_QUALIFIER = re.compile(r"(?i)\b(?:next|this|coming)\s+(?=(?:mon|tue|wed|thu|fri|sat|sun)\w*\b)")
 # dateparser reads "Tuesday at 9" as September and silently drops the "at 3" of
 # "tomorrow at 3" (and knows no "o'clock"); "at 9:00" it reads fine (24-hour clock).
+# "at 3" names no AM/PM and dateparser reads it as 03:00; nobody books a clinic
+# visit between 1 and 6 in the morning, so such an hour means the afternoon.
+_MERIDIEM = re.compile(r"(?i)\d\s*[ap]\.?m\b|\b(?:noon|midnight|morning)\b|\b\d{2}:\d{2}\b")
 _BARE_HOUR = re.compile(r"(?i)\bat\s+(\d{1,2})(?:\s*o['’]?clock\b)?(?![\d:.]|\s*[ap]\.?m\b)")
 # For relative dates dateparser reports period "time" only if the stated time
 # differs from the base's time of day, so "tomorrow at 10am" said at exactly
@@ -354,6 +357,8 @@ def _read_requested_time(text: str, hours: OpeningHours, now_local: datetime) ->
     if has_time:
         if part_of_day in ("afternoon", "evening") and wall_time.hour < 12:
             wall_time += timedelta(hours=12)  # "tomorrow evening at 6" means 6 PM
+        elif 1 <= wall_time.hour <= 6 and not part_of_day and not _MERIDIEM.search(text):
+            wall_time += timedelta(hours=12)  # "Tuesday at 3" means 3 PM
         return _ParsedRequest(_round_up_to_minute(wall_time).replace(tzinfo=hours.zone))
 
     day = wall_time.date()

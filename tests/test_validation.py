@@ -182,8 +182,18 @@ def test_time_outside_opening_hours_gives_that_days_hours():
     assert "9:00 AM–5:00 PM" in reason
 
 
-def test_early_morning_hour_without_am_pm_is_read_on_24_hour_clock():
-    reason = reason_of(parse_preferred_time("tomorrow at 3", BOSTON, WINDOW, MONDAY_10AM))
+@pytest.mark.parametrize("text, expected", [
+    ("tomorrow at 3", (2024, 11, 26, 15, 0)),      # no AM/PM in clinic hours: the afternoon
+    ("Tuesday at 2 o'clock", (2024, 11, 26, 14, 0)),
+    ("tomorrow at 10", (2024, 11, 26, 10, 0)),     # 7 to 12 stay in the morning
+])
+def test_hour_without_am_pm_is_read_as_clinic_hours(text, expected):
+    assert parse_preferred_time(text, BOSTON, WINDOW, MONDAY_10AM) == local(NEW_YORK, *expected)
+
+
+@pytest.mark.parametrize("text", ["tomorrow at 3am", "tomorrow at 03:00"])
+def test_explicit_early_morning_hour_is_kept_and_refused(text):
+    reason = reason_of(parse_preferred_time(text, BOSTON, WINDOW, MONDAY_10AM))
     assert "3:00 AM is outside our opening hours" in reason
 
 
