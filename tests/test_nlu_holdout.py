@@ -1,5 +1,10 @@
-"""NLU quality on tests/nlu_holdout.yml, a file training never sees."""
+"""NLU quality on tests/nlu_holdout.yml, a file training never sees.
+
+The figures are also written to results/nlu_holdout.json, which the staff
+report (tools/report.py) shows next to the model in service.
+"""
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -9,6 +14,26 @@ from tests.rasa_cli import MODEL, ROOT, rasa
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
+FIGURES = ROOT / "results" / "nlu_holdout.json"
+
+
+def write_figures(out: Path) -> None:
+    """The holdout scores, with the model they were measured on, for the report."""
+    from tools.report import model_metadata
+    intents = json.loads((out / "intent_report.json").read_text())
+    entities = json.loads((out / f"{EXTRACTOR}_report.json").read_text())
+    metadata = model_metadata(MODEL)
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps({
+        "intent_accuracy": round(intents["accuracy"], 4),
+        "intent_macro_f1": round(intents["macro avg"]["f1-score"], 4),
+        "condition_entity_f1": round(entities.get("condition", {}).get("f1-score", 0.0), 4),
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": str(MODEL.relative_to(ROOT)),
+        "model_id": metadata.get("model_id", ""),
+        "model_trained_at": metadata.get("trained_at", ""),
+        "holdout": str(HOLDOUT.relative_to(ROOT)),
+    }, indent=2) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +41,7 @@ def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("nlu-results")
     result = rasa(["test", "nlu", "--model", str(MODEL), "--nlu", str(HOLDOUT), "--out", str(out)])
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    write_figures(out)
     return out
 
 
