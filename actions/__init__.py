@@ -5,6 +5,7 @@
 - booking.py:     the consultation and callback forms
 - validation.py:  names, phone numbers, e-mails and requested times
 - storage.py:     saving requests with SQLAlchemy (SQLite or PostgreSQL)
+- privacy.py:     forgetting a conversation at the patient's request
 """
 from actions.clinic_data import ClinicFileError, current_clinic
 

@@ -16,11 +16,13 @@ PostgreSQL), by default `var/bookings.db` under the repository root.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -44,6 +46,9 @@ DEFAULT_DATABASE_PATH = ROOT / "var" / "bookings.db"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE_PATH}"
 DATABASE_URL_ENV = "BOOKINGS_DATABASE_URL"
 REFERENCE_PREFIX_ENV = "BOOKINGS_REFERENCE_PREFIX"
+SENDER_HASH_KEY_ENV = "SENDER_HASH_KEY"
+SENDER_HASH_KEY_FILE_ENV = "SENDER_HASH_KEY_FILE"
+DEFAULT_SENDER_HASH_KEY_FILE = ROOT / "var" / "sender-hash.key"
 DEFAULT_REFERENCE_PREFIX = "HV"
 
 # No 0/O or 1/I, which patients misread when they quote a reference on the phone.
@@ -142,7 +147,7 @@ COLUMNS = tuple(column.name for column in contact_requests.columns)
 class ContactRequest:
     """One patient's consultation or callback request, as the bot collected it.
 
-    `sender_id` is the raw conversation id; storage keeps only its SHA-256. Patient
+    `sender_id` is the raw conversation id; storage keeps only its keyed hash. Patient
     fields are left out of `repr` so that logging a request cannot leak them.
     """
 
@@ -186,8 +191,59 @@ class ContactRequest:
 
 
 def hash_sender_id(sender_id: str) -> str:
-    """SHA-256 hex of a conversation id: staff can't read it, duplicates still match."""
-    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()
+    """Keyed HMAC-SHA256 hex of a conversation id: staff can't read it, duplicates
+    still match.
+
+    A plain hash would not do: on SMS the conversation id is a phone number, and
+    there are few enough of those to hash them all and look the result up.
+    """
+    key = sender_hash_key()
+    return hmac.new(key, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+_sender_hash_keys: Dict[str, bytes] = {}
+_sender_hash_keys_lock = threading.Lock()
+
+
+def sender_hash_key() -> bytes:
+    """The secret for `hash_sender_id`: SENDER_HASH_KEY, or a per-install key file.
+
+    Without SENDER_HASH_KEY a random key is generated once and kept in
+    var/sender-hash.key (SENDER_HASH_KEY_FILE overrides the path), readable by its
+    owner only: anyone who can read it can brute-force phone numbers again. It must
+    stay the same across restarts, or a retried booking would no longer match its
+    first copy; several servers sharing one database must share SENDER_HASH_KEY.
+    """
+    secret = os.environ.get(SENDER_HASH_KEY_ENV)
+    if secret:
+        return secret.encode("utf-8")
+    path = Path(os.environ.get(SENDER_HASH_KEY_FILE_ENV) or DEFAULT_SENDER_HASH_KEY_FILE)
+    with _sender_hash_keys_lock:
+        if str(path) not in _sender_hash_keys:
+            _sender_hash_keys[str(path)] = _read_or_create_key_file(path)
+        return _sender_hash_keys[str(path)]
+
+
+def _read_or_create_key_file(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: if two processes start at once, only one writes a key.
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return _wait_for_key(path)
+    with os.fdopen(descriptor, "w") as key_file:
+        key_file.write(secrets.token_hex(32))
+    return _wait_for_key(path)
+
+
+def _wait_for_key(path: Path) -> bytes:
+    """The key in `path`, waiting briefly if another process is still writing it."""
+    for _ in range(50):
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key.encode("ascii")
+        time.sleep(0.1)
+    raise OSError(f"sender hash key file {path} is empty")
 
 
 def new_reference(prefix: str = DEFAULT_REFERENCE_PREFIX) -> str:
@@ -198,6 +254,12 @@ def new_reference(prefix: str = DEFAULT_REFERENCE_PREFIX) -> str:
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _retention_cutoff(days: int) -> datetime:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValueError("days must be a whole number of at least 1")
+    return _utc_now() - timedelta(days=days)
 
 
 def _describe_failure(error: BaseException) -> str:
@@ -264,7 +326,10 @@ class BookingStore:
 
         Raises StorageUnavailable if it could not be committed; nothing is stored then.
         """
-        sender_id_hash = hash_sender_id(request.sender_id)
+        try:
+            sender_id_hash = hash_sender_id(request.sender_id)
+        except OSError as error:
+            raise self._unavailable("read the sender hash key", error) from None
         for attempt in range(1, REFERENCE_ATTEMPTS + 1):
             candidate = new_reference(self.reference_prefix)
             try:
@@ -313,11 +378,20 @@ class BookingStore:
             raise self._unavailable("list requests", error) from None
         return [dict(row) for row in rows]
 
+    def count_older_than(self, days: int) -> int:
+        """How many requests `delete_older_than(days)` would delete."""
+        cutoff = _retention_cutoff(days)
+        statement = sa.select(sa.func.count()).where(contact_requests.c.created_at < cutoff)
+        try:
+            self._ensure_schema()
+            with self.engine.connect() as connection:
+                return connection.execute(statement).scalar()
+        except (SQLAlchemyError, OSError) as error:
+            raise self._unavailable("count old requests", error) from None
+
     def delete_older_than(self, days: int) -> int:
         """Delete requests created more than `days` days ago; returns how many."""
-        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise ValueError("days must be a whole number of at least 1")
-        cutoff = _utc_now() - timedelta(days=days)
+        cutoff = _retention_cutoff(days)
         statement = sa.delete(contact_requests).where(contact_requests.c.created_at < cutoff)
         try:
             self._ensure_schema()

@@ -142,7 +142,8 @@ def test_a_saved_request_keeps_every_field(store: BookingStore, database_url: st
     assert listed["preferred_time"].utcoffset() == timedelta(0)
     assert listed["consent"] is True
     assert listed["status"] == "new"
-    assert listed["sender_id_hash"] == hashlib.sha256(b"conversation-1").hexdigest()
+    assert listed["sender_id_hash"] == storage.hash_sender_id("conversation-1")
+    assert listed["sender_id_hash"] != hashlib.sha256(b"conversation-1").hexdigest()
     assert "conversation-1" not in listed.values()
     assert listed["created_at"].tzinfo is not None
     assert before <= listed["created_at"] <= datetime.now(timezone.utc)
@@ -375,6 +376,56 @@ def test_patient_data_is_never_logged(database_url: str, caplog: pytest.LogCaptu
     assert reference in caplog.text
     for secret in ("Jane Doe", "+15551234567", "chronic migraine", "conversation-1"):
         assert secret not in caplog.text
+
+
+# ------------------------------------------------------------------ sender id hash
+
+
+@pytest.fixture
+def fresh_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "keys" / "sender-hash.key"
+    monkeypatch.delenv("SENDER_HASH_KEY", raising=False)
+    monkeypatch.setenv("SENDER_HASH_KEY_FILE", str(path))
+    return path
+
+
+def test_the_sender_hash_is_keyed_so_phone_numbers_cannot_be_looked_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hmac
+
+    phone = "+16175550199"  # an SMS conversation id
+    monkeypatch.setenv("SENDER_HASH_KEY", "secret-one")
+    first = storage.hash_sender_id(phone)
+    assert first == hmac.new(b"secret-one", phone.encode(), hashlib.sha256).hexdigest()
+    assert first != hashlib.sha256(phone.encode()).hexdigest()
+    assert storage.hash_sender_id(phone) == first  # duplicates still match
+    monkeypatch.setenv("SENDER_HASH_KEY", "secret-two")
+    assert storage.hash_sender_id(phone) != first
+
+
+def test_without_a_key_a_private_per_install_key_is_created_once(fresh_key_file: Path) -> None:
+    first = storage.hash_sender_id("conversation-1")
+    assert fresh_key_file.stat().st_mode & 0o777 == 0o600
+    key = fresh_key_file.read_text()
+    assert len(key) == 64
+    # Another process (a restart) reads the same key: same hash.
+    program = "from actions.storage import hash_sender_id; print(hash_sender_id('conversation-1'))"
+    env = {**os.environ, "SENDER_HASH_KEY_FILE": str(fresh_key_file)}
+    env.pop("SENDER_HASH_KEY", None)
+    again = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert again == first
+    assert fresh_key_file.read_text() == key
+
+
+def test_an_unreadable_key_file_raises_storage_unavailable(
+    fresh_key_file: Path, store: BookingStore
+) -> None:
+    fresh_key_file.mkdir(parents=True)  # a directory where the key file should be
+    with pytest.raises(StorageUnavailable):
+        store.save_request(make_request())
+    assert store.list_requests() == []
 
 
 # ------------------------------------------------------------------ retention

@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACTION_ENDPOINT_URL = "http://127.0.0.1:5055/webhook"
 DEFAULT_TRACKER_STORE_URL = f"sqlite:///{ROOT / 'var' / 'conversations.db'}"
+# Rasa's SQL tracker store plus forget-me (see conversation_store.py).
+TRACKER_STORE_TYPE = "conversation_store.ForgettingSQLTrackerStore"
 
 
 def tracker_store_config(url: str) -> Dict[str, Any]:
@@ -33,10 +35,10 @@ def tracker_store_config(url: str) -> Dict[str, Any]:
         path = Path(parsed.database or "var/conversations.db")
         path = path if path.is_absolute() else ROOT / path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(path)}
     if dialect != "postgresql":
         raise ValueError(f"TRACKER_STORE_URL: unsupported database '{dialect}' (use sqlite or postgresql)")
-    config: Dict[str, Any] = {"type": "SQL", "dialect": "postgresql",
+    config: Dict[str, Any] = {"type": TRACKER_STORE_TYPE, "dialect": "postgresql",
                               "url": parsed.host or "localhost", "port": parsed.port or 5432,
                               "db": parsed.database or "rasa"}
     if parsed.username:

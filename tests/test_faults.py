@@ -1,0 +1,231 @@
+"""Faults injected into the real processes on loopback: the action server killed
+mid-booking, the Rasa server killed and restarted, the bookings database stopped
+while saving, and SIGTERM while many bookings are being confirmed.
+
+One Rasa server (restartable, with a fixed SQLite conversation file) and one action
+server (restartable on a fixed port) are shared by the tests; bookings go to a
+throwaway PostgreSQL, which the database test stops and starts again.
+"""
+import re
+import signal
+import subprocess
+import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from actions.storage import BookingStore
+from tests import postgres
+from tests.servers import BIN, MODEL, ROOT, Patient, base_env, free_port, stop, wait_until_up
+from tests.test_booking_e2e import a_bookable_wednesday
+
+CLINIC_PHONE = "+1 617-555-0142"
+REFERENCE = re.compile(r"HV-[A-Z0-9]{6}")
+CONCURRENT_BOOKINGS = 12
+
+
+class Restartable:
+    """A server process that can be killed and started again with the same settings."""
+
+    def __init__(self, name: str, command: List[str], health_url: str, log_dir: Path,
+                 env: Dict[str, str], timeout: float) -> None:
+        self.name, self.command, self.health_url = name, command, health_url
+        self.log_dir, self.env, self.timeout = log_dir, env, timeout
+        self.process: Optional[subprocess.Popen] = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log = self.log_dir / f"{self.name}-{self.starts}.log"
+        with log.open("w") as out:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=out,
+                                            stderr=subprocess.STDOUT, env=self.env)
+        wait_until_up(self.health_url, self.process, log, timeout=self.timeout)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        self.process.send_signal(sig)
+        self.process.wait(timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
+@pytest.fixture(scope="module")
+def bookings_url() -> Iterator[str]:
+    bin_dir = postgres.find_postgres_bin()
+    if bin_dir is None:
+        pytest.skip(postgres.NOT_INSTALLED)
+    with postgres.running_postgres(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def log_dir(artifacts: Path) -> Path:
+    directory = artifacts / f"faults-{uuid.uuid4().hex[:8]}"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture(scope="module")
+def actions(log_dir: Path, bookings_url: str) -> Iterator[Restartable]:
+    port = free_port()
+    server = Restartable(
+        "action-server", [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        f"http://127.0.0.1:{port}/health", log_dir,
+        base_env({"SANIC_HOST": "127.0.0.1", "BOOKINGS_DATABASE_URL": bookings_url}), 90)
+    server.webhook = f"http://127.0.0.1:{port}/webhook"
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def rasa(log_dir: Path, actions: Restartable) -> Iterator[Restartable]:
+    port = free_port()
+    env = base_env({"ACTION_ENDPOINT_URL": actions.webhook,
+                    "TRACKER_STORE_URL": f"sqlite:///{log_dir / 'conversations.db'}"})
+    endpoints_file = log_dir / "endpoints.yml"
+    subprocess.run([str(BIN / "python"), "-m", "tools.endpoints", str(endpoints_file)],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    server = Restartable(
+        "rasa-server",
+        [str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+         "--port", str(port), "--credentials", "credentials.yml", "--endpoints", str(endpoints_file)],
+        f"http://127.0.0.1:{port}/webhooks/rest/", log_dir, env, 180)
+    server.url = f"http://127.0.0.1:{port}"
+    server.start()
+    yield server
+    server.stop()
+
+
+def booking_up_to_read_back(patient: Patient) -> None:
+    """A consultation booking answered up to the final "Shall I send it?"."""
+    patient.say_text("I'd like to book a consultation for my migraines")
+    patient.say_text("Jane Fault")
+    patient.say_text("617-555-0199")
+    patient.say_text("Back Bay")
+    patient.say_text(a_bookable_wednesday())
+    assert "Shall I send it" in patient.say_text("yes")
+
+
+def stored_references(url: str) -> List[str]:
+    store = BookingStore(url)  # creates the table if no booking was saved yet
+    try:
+        return [row["reference"] for row in store.list_requests()]
+    finally:
+        store.close()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_action_server_killed_mid_booking_then_the_form_resumes(rasa, actions):
+    patient = Patient(rasa.url, sender=f"fault-actions-{uuid.uuid4()}")
+    assert "name" in patient.say_text("I'd like to book a consultation for my migraines").lower()
+    assert "phone" in patient.say_text("Jane Fault").lower()
+
+    actions.kill(signal.SIGKILL)
+    down = patient.say_text("617-555-0199")
+    assert CLINIC_PHONE in down and "sorry" in down.lower()
+
+    actions.start()  # same port
+    resumed = patient.say_text("617-555-0199")
+    print(f"\nafter the action server came back: {resumed!r}")
+    assert "location" in resumed.lower(), "the form goes on with the next question"
+    assert "when would suit" in patient.say_text("Back Bay").lower()
+
+
+def test_rasa_server_killed_and_restarted_keeps_the_conversation(rasa):
+    patient = Patient(rasa.url, sender=f"fault-rasa-{uuid.uuid4()}")
+    assert "sweating" in patient.say_text("I sweat a lot, can botox help?").lower()
+
+    rasa.kill(signal.SIGKILL)
+    rasa.start()  # same port, same SQLite conversation file
+
+    follow_up = patient.say_text("how long does it last?")
+    assert "sweating" in follow_up.lower(), "the follow-up is answered for the condition named before"
+
+
+def test_database_down_while_saving_a_booking_is_told_honestly(rasa, bookings_url):
+    patient = Patient(rasa.url, sender=f"fault-db-{uuid.uuid4()}")
+    booking_up_to_read_back(patient)
+    before = stored_references(bookings_url)
+
+    server = PostgresServer(bookings_url)
+    server.stop()
+    try:
+        reply = patient.say_text("yes, send it")
+    finally:
+        server.start()
+
+    print(f"\nwith the database down: {reply!r}")
+    assert not REFERENCE.search(reply), "no reference for a request that was not saved"
+    assert "couldn't save" in reply and CLINIC_PHONE in reply
+    assert stored_references(bookings_url) == before, "no partial row"
+
+
+def test_sigterm_during_concurrent_bookings_loses_no_acknowledged_booking(rasa, actions, bookings_url):
+    patients = [Patient(rasa.url, sender=f"fault-load-{i}-{uuid.uuid4()}")
+                for i in range(CONCURRENT_BOOKINGS)]
+    with ThreadPoolExecutor(max_workers=CONCURRENT_BOOKINGS) as pool:
+        list(pool.map(booking_up_to_read_back, patients))
+        before = set(stored_references(bookings_url))
+
+        def confirm(patient: Patient) -> str:
+            try:
+                return patient.say_text("yes, send it")
+            except requests.RequestException as error:
+                return f"request failed: {type(error).__name__}"
+
+        replies = []
+        for patient in patients:
+            replies.append(pool.submit(confirm, patient))
+            time.sleep(0.05)  # spread out a little, as real patients are
+        # SIGTERM as soon as the first booking is confirmed, while the rest are in flight.
+        wait(replies, return_when=FIRST_COMPLETED)
+        actions.kill(signal.SIGTERM)
+        replies = [reply.result() for reply in replies]
+    actions.start()
+
+    acknowledged = [REFERENCE.search(r).group() for r in replies if REFERENCE.search(r)]
+    apologised = sum(1 for r in replies if CLINIC_PHONE in r and not REFERENCE.search(r))
+    stored = [ref for ref in stored_references(bookings_url) if ref not in before]
+    lost = [ref for ref in acknowledged if ref not in stored]
+    unacknowledged_but_stored = [ref for ref in stored if ref not in acknowledged]
+    print(f"\nSIGTERM under load: {len(patients)} confirmations, {len(acknowledged)} acknowledged "
+          f"with a reference, {apologised} told to call, {len(stored)} stored, {len(lost)} lost, "
+          f"{len(stored) - len(set(stored))} duplicates, "
+          f"{len(unacknowledged_but_stored)} stored without the patient seeing the reference")
+    assert not lost
+    assert len(stored) == len(set(stored))
+    assert all(REFERENCE.search(r) or CLINIC_PHONE in r for r in replies), "every patient got an answer"
+    assert len(stored) <= len(patients)
+
+
+class PostgresServer:
+    """Stops and starts the throwaway PostgreSQL behind a URL from tests/postgres.py,
+    with the options it was started with (same port, same data)."""
+
+    def __init__(self, url: str) -> None:
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            self.data_dir = Path(connection.exec_driver_sql("SHOW data_directory").scalar())
+        engine.dispose()
+        self.port = sa.engine.make_url(url).port
+        self.pg_ctl = str(postgres.find_postgres_bin() / "pg_ctl")
+
+    def stop(self) -> None:
+        postgres._run([self.pg_ctl, "stop", "--pgdata", str(self.data_dir), "--mode", "fast",
+                       "--wait"], "pg_ctl stop")
+
+    def start(self) -> None:
+        workdir = self.data_dir.parent
+        options = f"-p {self.port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        postgres._run([self.pg_ctl, "start", "--pgdata", str(self.data_dir), "--log",
+                       str(workdir / "server.log"), "--options", options, "--wait"], "pg_ctl start")
