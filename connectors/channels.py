@@ -7,11 +7,19 @@ the patient gets it twice. Each channel here instead:
 
 - verifies the platform's signature and answers 403 to forged or unsigned calls;
 - answers 400 to a payload that lacks what the platform always sends;
+- puts every message through the input guard (connectors/guard.py), like the
+  REST channel: empty and over-long messages get a clear reply instead of an
+  answer, control characters are removed, intent syntax ("/intent{...}") only
+  passes as the exact payload of a button the bot just offered, and each sender
+  is rate limited (one "slow down" reply, then silence until the window passes).
+  Calls come from the platform's servers, so there is no per-IP limit here: it
+  would throttle every patient at once (forged calls stop at the signature);
 - acknowledges at once and answers in the background;
 - adds each medical answer's "Source: …" line, and apologises with the clinic's
   phone number when the bot could not answer, like the REST channel;
 - lays messages out for the platform (length limits; buttons, or numbered
-  options on SMS and WhatsApp);
+  options on SMS and WhatsApp, mapped back from the bot's last message in the
+  tracker store, so a reply may reach any replica);
 - sends over plain HTTP to a configurable `api_base`, so tests can use a fake;
 - logs kinds of events only: never message text, names or phone numbers.
 
@@ -37,8 +45,8 @@ from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from connectors import formatting
-from connectors.formatting import Button, OptionMemory
+from connectors import formatting, guard
+from connectors.formatting import Button
 from connectors.provenance import with_source_line
 from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology
 
@@ -259,7 +267,7 @@ class IncomingMessage:
     text: str
     reply_to: str  # where answers go: the sender, or the Slack channel
     kind: str = "message"  # for logs, which never get the content
-    is_payload: bool = False  # a tapped button's payload, e.g. "/ask_onset"
+    is_payload: bool = False  # a tapped button's payload, e.g. "/ask_onset" (still guarded)
     callback_query_id: Optional[str] = None  # Telegram: the tapped button, to stop its spinner
 
 
@@ -268,9 +276,9 @@ def typed_text(text: str) -> str:
 
     Rasa reads text starting with "/" as an intent with entities (e.g.
     '/book_consultation{"name": …}'), which skips NLU and form validation;
-    only the payloads of the bot's own buttons may do that.
+    only the payloads of the bot's own buttons may do that (see guard.check_message).
     """
-    return text.lstrip().lstrip("/")
+    return guard.disarm(text)
 
 
 def _json_object(request: Request) -> Dict[str, Any]:
@@ -308,6 +316,7 @@ class SignedWebhookChannel(InputChannel):
 
     def __init__(self) -> None:
         self._answering: Set[asyncio.Task] = set()
+        self._told_to_slow_down: Set[str] = set()  # senders already sent the rate-limit reply
 
     # -- what each platform provides ------------------------------------------
     def has_valid_signature(self, request: Request) -> bool:
@@ -332,6 +341,10 @@ class SignedWebhookChannel(InputChannel):
 
     async def before_answering(self, message: IncomingMessage, output: PlatformOutput) -> None:
         pass
+
+    def chosen_option(self, message: IncomingMessage, offered: List[List[Button]]) -> Optional[str]:
+        """The payload a typed reply picks from the bot's last options (SMS: "2"), if any."""
+        return None
 
     # -- shared flow -----------------------------------------------------------
     def get_output_channel(self) -> OutputChannel:
@@ -364,27 +377,65 @@ class SignedWebhookChannel(InputChannel):
                 return response.json({"error": str(problem)}, status=400)
             for message in messages:
                 logger.info("%s: received: %s", self.name(), message.kind)
-                self._answer_in_background(message, on_new_message)
+                if self._within_rate_limit(message):
+                    self._answer_in_background(message, request.app.ctx.agent, on_new_message)
             return self.acknowledgement()
 
         return webhook
 
+    def _within_rate_limit(self, message: IncomingMessage) -> bool:
+        """Counts the message; over the limit, the sender is told once and it goes unanswered."""
+        key = f"{self.name()}:{message.sender_id}"
+        if guard.rate_limits().per_sender.allow(key):
+            self._told_to_slow_down.discard(key)
+            return True
+        logger.warning("%s: refused a %s over the rate limit", self.name(), message.kind)
+        if key not in self._told_to_slow_down:
+            if len(self._told_to_slow_down) > 10_000:  # bound memory
+                self._told_to_slow_down.clear()
+            self._told_to_slow_down.add(key)
+            output = self.output_for(message.reply_to)
+            self._run_in_background(output.send_text_message(message.reply_to, guard.reply("rate_limited")))
+        return False
+
     def _answer_in_background(
-        self, message: IncomingMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, message: IncomingMessage, agent: Any,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         # Platforms retry a webhook that is not acknowledged within seconds
         # (Slack: 3 s), and an answer can take longer than that.
-        task = asyncio.get_running_loop().create_task(self._answer(message, on_new_message))
+        self._run_in_background(self._answer(message, agent, on_new_message))
+
+    def _run_in_background(self, work: Awaitable[Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._answering.add(task)  # the event loop keeps only weak references to tasks
         task.add_done_callback(self._answering.discard)
 
+    async def _guarded_text(self, message: IncomingMessage, agent: Any) -> guard.Verdict:
+        """The guard's verdict, with the bot's last buttons read from the conversation."""
+        offered: List[List[Button]] = []
+        if message.text.lstrip().startswith("/") or formatting.is_number_reply(message.text):
+            offered = await guard.offered_buttons(agent, message.sender_id)
+        chosen = self.chosen_option(message, offered)
+        if chosen is not None:
+            logger.info("%s: the %s chose an option", self.name(), message.kind)
+        return guard.check_message(chosen if chosen is not None else message.text,
+                                   guard.payloads(offered), guard.domain_intents(agent))
+
     async def _answer(
-        self, message: IncomingMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, message: IncomingMessage, agent: Any,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         output = self.output_for(message.reply_to)
         await self.before_answering(message, output)
-        text = message.text if message.is_payload else typed_text(message.text)
-        user_message = UserMessage(text, output, message.sender_id, input_channel=self.name())
+        verdict = await self._guarded_text(message, agent)
+        if not verdict.accepted:
+            logger.info("%s: answered a %s that was %s", self.name(), message.kind, verdict.problem)
+            await output.send_text_message(message.reply_to, verdict.refusal)
+            return
+        if verdict.problem != "ok":
+            logger.info("%s: a %s was %s", self.name(), message.kind, verdict.problem)
+        user_message = UserMessage(verdict.text, output, message.sender_id, input_channel=self.name())
         try:
             await asyncio.wait_for(on_new_message(user_message), RESPONSE_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
@@ -412,8 +463,7 @@ class TwilioOutput(PlatformOutput):
 
     async def deliver(self, recipient: str, text: str, buttons: List[Button]) -> None:
         channel = self.channel
-        if buttons:  # before sending, so a quick reply finds them
-            channel.options.remember(recipient, buttons)
+        # A reply "2" is mapped back from the tracker store (see TwilioChannel.chosen_option).
         body = formatting.with_numbered_options(text, buttons)
         if recipient.startswith(WHATSAPP_PREFIX):
             body, limit = formatting.whatsapp_text(body), formatting.WHATSAPP_LIMIT
@@ -467,7 +517,6 @@ class TwilioChannel(SignedWebhookChannel):
         self.public_url = public_url
         self.api_base = api_base
         self.validator = RequestValidator(auth_token)
-        self.options = OptionMemory()
 
     def output_for(self, reply_to: Optional[str]) -> PlatformOutput:
         return TwilioOutput(self, reply_to)
@@ -496,13 +545,13 @@ class TwilioChannel(SignedWebhookChannel):
         sender, body = form.get("From"), form.get("Body")
         if not sender or body is None:
             raise MalformedPayload("From and Body are required")
-        if not body.strip():
-            return []  # e.g. a photo without a caption: nothing to read
-        text, is_payload = self.options.resolve(sender, body)
+        # An empty body (e.g. a photo without a caption) gets the guard's "no message" reply.
         kind = "WhatsApp message" if sender.startswith(WHATSAPP_PREFIX) else "SMS"
-        if is_payload:
-            kind += " choosing an option"
-        return [IncomingMessage(sender, text, sender, kind=kind, is_payload=is_payload)]
+        return [IncomingMessage(sender, body, sender, kind=kind)]
+
+    def chosen_option(self, message: IncomingMessage, offered: List[List[Button]]) -> Optional[str]:
+        # Numbers refer to the options listed under the bot's last message with buttons.
+        return formatting.chosen_payload(message.text, offered[-1]) if offered else None
 
     def acknowledgement(self) -> HTTPResponse:
         # Empty TwiML: the answer is sent through the API, not in this response.

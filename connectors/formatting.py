@@ -2,12 +2,11 @@
 
 Pure functions (no network, no Rasa) so they can be property-tested: splitting
 long answers within a platform's length limit, light Markdown conversion, and
-the numbered options that stand in for buttons on SMS and WhatsApp.
+the numbered options that stand in for buttons on SMS and WhatsApp. (Which
+options a reply refers to is read from the tracker store: see connectors/channels.py.)
 """
 import re
-import threading
-import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 # Per-message text limits, in characters.
 SMS_LIMIT = 1600  # Twilio rejects longer bodies
@@ -127,6 +126,11 @@ def with_numbered_options(text: str, buttons: List[Button]) -> str:
 _NUMBER_REPLY = re.compile(r"\s*#?\s*(\d{1,3})\s*[.)]?\s*")
 
 
+def is_number_reply(reply: str) -> bool:
+    """Whether a reply looks like picking a numbered option ("2", "#2", "2.")."""
+    return _NUMBER_REPLY.fullmatch(reply) is not None
+
+
 def chosen_payload(reply: str, buttons: List[Button]) -> Optional[str]:
     """The payload of the option a reply like "2" picks, or None if it picks none."""
     match = _NUMBER_REPLY.fullmatch(reply)
@@ -136,56 +140,3 @@ def chosen_payload(reply: str, buttons: List[Button]) -> Optional[str]:
     if 1 <= number <= len(buttons):
         return buttons[number - 1]["payload"]
     return None
-
-
-class OptionMemory:
-    """The numbered options last shown to each sender, for a limited time.
-
-    Kept in this process's memory: with several Rasa replicas behind a load
-    balancer, a reply can reach a replica that never sent the options, so this
-    state must then move to a shared store (e.g. Redis, keyed by sender).
-    """
-
-    def __init__(
-        self,
-        ttl_seconds: float = 30 * 60,
-        max_senders: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_senders = max_senders
-        self._clock = clock
-        self._options: Dict[str, Tuple[float, List[Button]]] = {}  # insertion order = age
-        self._lock = threading.Lock()
-
-    def remember(self, sender: str, buttons: List[Button]) -> None:
-        with self._lock:
-            self._options.pop(sender, None)
-            self._options[sender] = (self._clock() + self.ttl_seconds, list(buttons))
-            self._forget_expired()
-            while len(self._options) > self.max_senders:  # bound memory: drop the oldest
-                del self._options[next(iter(self._options))]
-
-    def take(self, sender: str) -> List[Button]:
-        """The sender's unexpired options; they are used up by the sender's next message."""
-        with self._lock:
-            expires, buttons = self._options.pop(sender, (0.0, []))
-        return buttons if expires > self._clock() else []
-
-    def resolve(self, sender: str, reply: str) -> Tuple[str, bool]:
-        """What to hand to Rasa for a reply: (text, whether it is a chosen option's payload).
-
-        The options belong to the bot's latest turn, so any new message uses
-        them up; a number that picks no option is passed on as typed.
-        """
-        payload = chosen_payload(reply, self.take(sender))
-        return (payload, True) if payload is not None else (reply, False)
-
-    def _forget_expired(self) -> None:
-        # Every entry lives equally long, so the oldest entries expire first.
-        now = self._clock()
-        while self._options:
-            oldest = next(iter(self._options))
-            if self._options[oldest][0] > now:
-                break
-            del self._options[oldest]

@@ -2,14 +2,21 @@
 
 Rasa's stock RestInput hard-codes its output collector, accepts a missing
 sender (merging strangers into one "default" conversation) and answers bad
-JSON with a 500. This one answers 400 to malformed requests, adds each
-medical answer's status and sources to the reply, and apologises with the
-clinic's phone number when the bot could not answer (an action failed or hung).
+JSON with a 500. This one answers 400 to malformed requests (415 to a body
+that is not sent as JSON: a cross-site form or text/plain post), puts every
+message through the input guard (connectors/guard.py: empty, too long, control
+characters, forged intent payloads, rate limits), adds each medical answer's
+status and sources to the reply, and apologises with the clinic's phone number
+when the bot could not answer (an action failed or hung).
+
+Answers the guard gives instead of the bot's (empty, too long) come as a
+normal answer: a JSON list of bot messages. A rate-limited request gets HTTP
+429 with such a list too, so the widget can show it.
 """
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Text
+from typing import Any, Awaitable, Callable, Dict, List, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -17,6 +24,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import guard
+from connectors.hardening import install_on_start
 from connectors.provenance import provenance_of, with_source_line
 
 logger = logging.getLogger(__name__)
@@ -54,8 +63,25 @@ class SourcedOutputChannel(CollectingOutputChannel):
                 sent["metadata"] = provenance
 
 
-def bad_request(reason: Text) -> HTTPResponse:
-    return response.json({"error": reason}, status=400)
+MAX_SENDER_CHARS = 128
+
+
+def bad_request(reason: Text, status: int = 400) -> HTTPResponse:
+    return response.json({"error": reason}, status=status)
+
+
+def bot_reply(sender: Text, text: Text, status: int = 200, **headers: Text) -> HTTPResponse:
+    """One bot-style message, shaped like the bot's own answers."""
+    return response.json([{"recipient_id": sender, "text": text}], status=status, headers=headers)
+
+
+def is_json_request(request: Request) -> bool:
+    return (request.content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+def valid_sender(sender: Any) -> bool:
+    return (isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS
+            and sender.strip() == sender and sender.isprintable())
 
 
 class SourcedRestInput(RestInput):
@@ -76,32 +102,54 @@ class SourcedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not is_json_request(request):
+                return bad_request("send the message as application/json", status=415)
             try:
                 body = request.json
-            except Exception:  # sanic raises on undecodable JSON
+            except Exception:  # sanic raises on undecodable JSON (and invalid UTF-8)
                 return bad_request("body must be JSON")
             if not isinstance(body, dict):
                 return bad_request("body must be a JSON object")
             sender = body.get("sender")
             text = body.get("message")
-            if not isinstance(sender, str) or not sender.strip():
-                return bad_request("'sender' must be a non-empty string")
+            if not valid_sender(sender):
+                return bad_request(f"'sender' must be a non-empty string of printable "
+                                   f"characters, at most {MAX_SENDER_CHARS}")
             if not isinstance(text, str):
                 return bad_request("'message' must be a string")
 
-            collector = SourcedOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(),
-                                  metadata=self.get_metadata(request))
-            try:
-                await asyncio.wait_for(on_new_message(message), RESPONSE_TIMEOUT_SECONDS)
-            except asyncio.TimeoutError:
-                logger.error("Answering a REST message took over %ss", RESPONSE_TIMEOUT_SECONDS)
-            except Exception:
-                # Never log the message itself: it may hold health details.
-                logger.exception("Handling a REST message failed")
-            if not collector.messages:
-                # Rasa answers nothing when an action fails; never leave a patient in silence.
-                await collector.send_text_message(sender, apology())
-            return response.json(collector.messages)
+            if not guard.rate_limits().allow(f"rest:{sender}", guard.ip_to_limit(request)):
+                logger.warning("REST: refused a message over the rate limit")
+                wait = guard.rate_limits().per_sender.retry_after(f"rest:{sender}") or 60
+                return bot_reply(sender, guard.reply("rate_limited"), status=429,
+                                 **{"Retry-After": str(wait)})
+            verdict = await guard.guard_message(request.app.ctx.agent, sender, text)
+            if not verdict.accepted:
+                logger.info("REST: answered a message that was %s", verdict.problem)
+                return bot_reply(sender, verdict.refusal)
+            if verdict.problem != "ok":
+                logger.info("REST: a message was %s", verdict.problem)
+            return response.json(await self.answer(verdict.text, sender, request, on_new_message))
 
+        install_on_start(webhook)
         return webhook
+
+    async def answer(
+        self, text: Text, sender: Text, request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> List[Dict[Text, Any]]:
+        """The bot's messages for `text`, or the apology if it could not answer."""
+        collector = SourcedOutputChannel()
+        message = UserMessage(text, collector, sender, input_channel=self.name(),
+                              metadata=self.get_metadata(request))
+        try:
+            await asyncio.wait_for(on_new_message(message), RESPONSE_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            logger.error("Answering a REST message took over %ss", RESPONSE_TIMEOUT_SECONDS)
+        except Exception:
+            # Never log the message itself: it may hold health details.
+            logger.exception("Handling a REST message failed")
+        if not collector.messages:
+            # Rasa answers nothing when an action fails; never leave a patient in silence.
+            await collector.send_text_message(sender, apology())
+        return collector.messages

@@ -2,6 +2,9 @@
 
     GET /webhooks/widget/           the demo page (web/demo.html)
     GET /webhooks/widget/widget.js  the embeddable widget (web/widget.js)
+    GET /webhooks/widget/privacy    the widget's privacy notice, as JSON {"notice": "…"}:
+                                    wording from clinic/messages.yml, the retention
+                                    period from clinic/clinic.yml (privacy.retention_days)
 
 Serving both from Rasa itself puts the page, the widget and the REST webhook
 (/webhooks/rest/webhook, which the widget talks to) on one origin: the widget
@@ -64,6 +67,14 @@ def content_security_policy(html: Text) -> Text:
     ])
 
 
+def privacy_notice() -> Text:
+    """The privacy notice the widget shows, with the clinic's retention period."""
+    from actions.clinic_data import current_clinic, messages
+
+    return messages()["privacy"]["notice"].format(
+        retention_days=current_clinic().privacy.retention_days)
+
+
 def not_found(path: Path) -> HTTPResponse:
     logger.error("The chat widget's file %s is missing", path)
     return response.text("Not found", status=404, headers=COMMON_HEADERS)
@@ -104,5 +115,14 @@ class WidgetInput(InputChannel):
             return response.text(
                 script, headers=COMMON_HEADERS, content_type="text/javascript; charset=utf-8"
             )
+
+        @widget.route("/privacy", methods=["GET"])
+        async def privacy(_: Request) -> HTTPResponse:
+            try:
+                notice = privacy_notice()
+            except Exception:  # the widget keeps its built-in notice
+                logger.exception("Could not build the privacy notice")
+                return response.json({"error": "no privacy notice"}, status=503, headers=COMMON_HEADERS)
+            return response.json({"notice": notice}, headers=COMMON_HEADERS)
 
         return widget

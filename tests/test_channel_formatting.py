@@ -5,10 +5,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from connectors.formatting import (
-    MESSENGER_QUICK_REPLY_TITLE_LIMIT, SMS_LIMIT, OptionMemory, chosen_payload,
+    MESSENGER_QUICK_REPLY_TITLE_LIMIT, SMS_LIMIT, chosen_payload, is_number_reply,
     numbered_options, plain_text, shorten, slack_mrkdwn, split_message, usable_buttons,
     whatsapp_text, with_numbered_options,
 )
+from connectors.guard import latest_button_groups
 
 BUTTONS = [
     {"title": "How soon does it work?", "payload": "/ask_onset"},
@@ -136,46 +137,48 @@ def test_every_listed_number_maps_back_to_its_buttons_payload(buttons):
 
 @given(buttons=BUTTON_LISTS, reply=st.text(max_size=6))
 def test_a_reply_naming_no_option_passes_through_as_typed(buttons, reply):
-    memory = OptionMemory()
-    memory.remember("+15551234567", buttons)
-    text, is_payload = memory.resolve("+15551234567", reply)
-    if chosen_payload(reply, buttons) is None:
-        assert (text, is_payload) == (reply, False)
-    else:
-        assert is_payload and text in [b["payload"] for b in buttons]
+    payload = chosen_payload(reply, buttons)
+    if not is_number_reply(reply):
+        assert payload is None
+    assert payload is None or payload in [b["payload"] for b in buttons]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+# --- which options a reply refers to: the bot's latest turn, from the tracker -------
+def bot(text: str, buttons=None) -> dict:
+    return {"event": "bot", "text": text, "data": {"buttons": buttons} if buttons else {}}
 
 
-def test_options_are_per_sender_used_once_and_expire():
-    clock = Clock()
-    memory = OptionMemory(ttl_seconds=60, clock=clock)
-    memory.remember("+1555000001", BUTTONS)
-    assert memory.resolve("+1555000002", "2") == ("2", False), "another sender's options"
-    assert memory.resolve("+1555000001", "2") == ("/ask_side_effects", True)
-    assert memory.resolve("+1555000001", "2") == ("2", False), "used up by the reply"
-    memory.remember("+1555000001", BUTTONS)
-    clock.now += 61
-    assert memory.resolve("+1555000001", "1") == ("1", False), "expired"
+def user(text: str) -> dict:
+    return {"event": "user", "text": text}
+
+
+def test_options_are_those_of_the_bots_latest_turn():
+    events = [user("hi"), bot("Hello", BUTTONS[:1]), user("migraine?"), bot("Answer", BUTTONS), bot("More")]
+    assert latest_button_groups(events) == [BUTTONS]
+    assert chosen_payload("2", latest_button_groups(events)[-1]) == "/ask_side_effects"
 
 
 def test_any_new_message_uses_the_options_up():
-    memory = OptionMemory()
-    memory.remember("+1555000001", BUTTONS)
-    assert memory.resolve("+1555000001", "how long does it last?") == ("how long does it last?", False)
-    assert memory.resolve("+1555000001", "1") == ("1", False)
+    events = [bot("Answer", BUTTONS), user("how long does it last?"), bot("A while.")]
+    assert latest_button_groups(events) == []
+    assert latest_button_groups([]) == []
 
 
-def test_memory_is_bounded():
-    clock = Clock()
-    memory = OptionMemory(ttl_seconds=60, max_senders=3, clock=clock)
-    for sender in range(5):
-        memory.remember(str(sender), BUTTONS)
-    assert memory.take("0") == [] and memory.take("1") == []
-    assert memory.take("4") == BUTTONS
+def test_each_message_of_a_turn_keeps_its_own_buttons():
+    events = [user("x"), bot("One", BUTTONS[:1]), bot("Two", BUTTONS[1:])]
+    assert latest_button_groups(events) == [BUTTONS[:1], BUTTONS[1:]]
+
+
+@given(turns=st.lists(st.tuples(st.booleans(), BUTTON_LISTS), max_size=6))
+def test_the_latest_turn_is_read_whatever_came_before(turns):
+    events = []
+    for from_user, buttons in turns:
+        events.append(user("x") if from_user else bot("y", buttons))
+    groups = latest_button_groups(events)
+    expected = []
+    for from_user, buttons in reversed(turns):
+        if from_user:
+            break
+        if usable_buttons(buttons):
+            expected.insert(0, usable_buttons(buttons))
+    assert groups == expected

@@ -182,6 +182,40 @@ def test_typed_intent_syntax_is_disarmed():
     assert channels.typed_text("does it hurt?") == "does it hurt?"
 
 
+def test_a_number_picks_from_the_bots_last_buttons_in_the_tracker_store_on_any_replica():
+    import asyncio
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    sender = "+15551230001"
+    buttons = [{"title": "How soon?", "payload": "/ask_onset"},
+               {"title": "Where?", "payload": '/ask_location{"location": "back_bay"}'}]
+    domain = Domain.from_yaml("intents: [ask_onset, ask_location, greet]")
+    store = InMemoryTrackerStore(domain)
+    tracker = DialogueStateTracker.from_events(sender, [
+        UserUttered("migraine?"), BotUttered("Answer", data={"buttons": buttons})])
+    agent = SimpleNamespace(tracker_store=store, domain=domain)
+
+    def verdict(text: str):
+        # A new channel object each time: like a reply reaching another replica.
+        channel = TwilioChannel("AC1", "token", "+1555")
+        message = channels.IncomingMessage(sender, text, sender)
+        return asyncio.run(channel._guarded_text(message, agent))
+
+    asyncio.run(store.save(tracker))
+    assert verdict("2").text == '/ask_location{"location": "back_bay"}'
+    assert verdict(" 1. ").text == "/ask_onset"
+    assert verdict("3").text == "3", "no third option: passed on as typed"
+    assert verdict('/ask_location{"location": "cambridge"}').problem == "disarmed"
+    tracker.update(UserUttered("thanks"))
+    asyncio.run(store.save(tracker))
+    assert verdict("2").text == "2", "a newer message used the options up"
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(

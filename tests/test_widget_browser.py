@@ -406,3 +406,67 @@ def test_the_sender_id_lives_in_session_storage_and_clear_starts_over(page: Page
         ask(page, "hello again")
     assert second.value.post_data_json["sender"] == second_sender
     assert page.evaluate("localStorage.length") == 0
+
+
+# ---------------------------------------------------------------------------
+# Privacy notice, injection attempts and rate limits
+# ---------------------------------------------------------------------------
+def test_the_privacy_notice_gives_the_clinics_retention_and_how_to_forget(page: Page, demo_url: str):
+    from actions.clinic_data import current_clinic
+
+    days = current_clinic().privacy.retention_days
+    open_widget(page, demo_url)
+    notice = panel(page).locator(".ccw-privacy")
+    expect(notice).to_contain_text(f"kept for {days} days")
+    expect(notice).to_contain_text("forget my conversation")
+    expect(notice).to_contain_text("Don't share more personal details than needed")
+
+
+# Markdown and HTML injection: in the bot's text, in button titles, and in what a patient types.
+INJECTIONS = [
+    "<svg onload=alert(11)></svg> <iframe src=javascript:alert(12)></iframe>",
+    '<a href="javascript:alert(13)">html link</a> <style>body { display: none }</style>',
+    "[md link](javascript:alert(14)) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxNSk8L3NjcmlwdD4=)",
+    "![tracking image](https://evil.example/pixel.png) [vb](vbscript:msgbox(16))",
+    '[quoted](https://ok.example/" onmouseover="alert(17)) **<img src=x onerror=alert(18)>**',
+    "[**nested**](javascript:alert(19)) &lt;script&gt;alert(20)&lt;/script&gt; <!-- comment -->",
+]
+
+
+def test_markdown_and_html_injection_is_shown_as_text(page: Page, demo_url: str):
+    crafted = {"recipient_id": "x", "text": "\n".join(INJECTIONS),
+               "buttons": [{"title": "<img src=x onerror=alert(21)>", "payload": "<script>alert(22)</script>"}]}
+    page.route(WEBHOOK, lambda route: fulfil_json(route, [crafted]))
+    open_widget(page, demo_url)
+    answer = ask(page, INJECTIONS[0])
+    page.wait_for_timeout(500)
+
+    log = conversation_log(page)
+    expect(log.locator("script, img, svg, iframe, style, b")).to_have_count(0)
+    hrefs = answer.locator("a").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    assert all(href.startswith("https://") for href in hrefs), hrefs
+    assert not answer.locator("[onmouseover], [onerror], [onload]").count()
+    expect(answer).to_contain_text("<svg onload=alert(11)>")
+    expect(answer).to_contain_text("md link")
+    expect(answer.get_by_role("button", name="<img src=x onerror=alert(21)>")).to_be_visible()
+    # Problems (dialogs, errors, CSP violations) are checked when the page closes.
+
+
+def test_injection_typed_to_the_real_bot_is_answered_and_shown_as_text(page: Page, demo_url: str):
+    open_widget(page, demo_url)
+    for text in INJECTIONS[:3]:
+        answer = ask(page, text)
+        expect(answer).not_to_be_empty()
+        expect(user_messages(page).last).to_contain_text(text.split(" ")[0])
+    expect(conversation_log(page).locator("script, img, svg, iframe, style")).to_have_count(0)
+
+
+def test_a_rate_limited_answer_is_shown_not_treated_as_a_failure(page: Page, demo_url: str):
+    slow_down = "You're sending messages faster than I can answer."
+    page.route(WEBHOOK, lambda route: route.fulfill(
+        status=429, content_type="application/json", headers={"Retry-After": "30"},
+        body=json.dumps([{"recipient_id": "x", "text": slow_down}])))
+    open_widget(page, demo_url)
+    answer = ask(page, QUESTION)
+    expect(answer).to_contain_text(slow_down)
+    expect(page.get_by_role("button", name="Try again")).to_have_count(0)

@@ -12,7 +12,9 @@
  * Safety: bot text never goes through innerHTML. It is split into text nodes,
  * <strong> for **bold** and <a> for http(s) links only.
  * Privacy: the conversation id lives in sessionStorage (gone when the tab closes);
- * the transcript itself is never stored in the browser.
+ * the transcript itself is never stored in the browser. The privacy notice's
+ * wording (with the clinic's retention period) comes from the server
+ * (/webhooks/widget/privacy); a generic notice shows until it arrives.
  */
 (function () {
   "use strict";
@@ -29,7 +31,7 @@
     clear: "Clear conversation",
     cleared: "Conversation cleared. A new conversation has started.",
     notice: "General information, not medical advice. In an emergency call 911.",
-    privacy: "Don't share more personal details than needed; this chat is kept only for the clinic's records.",
+    privacy: "Don't share more personal details than needed. Type 'forget my conversation' to delete yours.",
     logLabel: "Conversation",
     inputLabel: "Your question",
     placeholder: "Type your question…",
@@ -62,6 +64,7 @@
   var botUrl = options.botUrl
     ? new URL(options.botUrl, document.baseURI).href
     : new URL("/webhooks/rest/webhook", scriptUrl).href;
+  var privacyUrl = new URL("/webhooks/widget/privacy", scriptUrl).href;
   var title = options.title || "Clinic assistant";
   var timeoutMs = parseInt(options.timeoutMs, 10);
   if (!(timeoutMs > 0)) timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -306,6 +309,17 @@
   }
 
   // ---------------------------------------------------------------------------
+  // The privacy notice: the clinic's own wording, as text (never as HTML)
+  // ---------------------------------------------------------------------------
+  function showServerPrivacyNotice(paragraph) {
+    fetch(privacyUrl, { credentials: "omit" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (body) {
+      if (body && typeof body.notice === "string" && body.notice.trim()) paragraph.textContent = body.notice;
+    }).catch(function () { /* keep the built-in notice */ });
+  }
+
+  // ---------------------------------------------------------------------------
   // The widget
   // ---------------------------------------------------------------------------
   function build() {
@@ -321,10 +335,12 @@
       element("h2", { class: "ccw-title", text: title }), clearButton, closeButton
     ]);
 
+    var privacyNotice = element("p", { class: "ccw-privacy", text: TEXT.privacy });
     var notice = element("div", { class: "ccw-notice" }, [
       element("p", {}, [element("strong", { text: TEXT.notice })]),
-      element("p", { text: TEXT.privacy })
+      privacyNotice
     ]);
+    showServerPrivacyNotice(privacyNotice);
 
     // tabindex: keyboard users can scroll a long conversation (axe: scrollable-region-focusable).
     var log = element("div", {
@@ -487,7 +503,8 @@
         credentials: "omit",
         signal: controller.signal
       }).then(function (response) {
-        if (!response.ok) throw new Error("The bot answered HTTP " + response.status);
+        // 429 (too many messages) comes with a message for the patient, shaped like an answer.
+        if (!response.ok && response.status !== 429) throw new Error("The bot answered HTTP " + response.status);
         return response.json();
       }).then(function (replies) {
         if (forConversation !== conversation) return;

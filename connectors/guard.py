@@ -1,0 +1,324 @@
+"""The input guard every entry point (REST, the widget through REST, each channel) uses.
+
+Before a message reaches Rasa it is:
+
+- cleaned: control characters and lone surrogates removed (newlines and tabs
+  kept), so odd bytes cannot break NLU, the tracker store or the logs;
+- refused with a clear reply when it is empty or longer than
+  BOT_MAX_MESSAGE_CHARS (default 2000), never sent to NLU;
+- disarmed when it uses Rasa's intent syntax ("/intent{...}") without being a
+  button the bot just offered: Rasa would skip NLU and could fill form slots
+  from the entities. Only an exact payload of a button in the bot's latest
+  turn, or a bare "/intent" of the domain (the same as tapping a button),
+  passes; anything else is handled as typed text;
+- rate limited per sender and per client IP (sliding windows in this
+  process's memory: with several replicas each one limits its own share, so
+  a client spread over N replicas gets up to N times the limit). Requests
+  from loopback are not limited per IP unless a trusted proxy names the client
+  (tests; a same-host proxy must set BOT_TRUST_X_FORWARDED_FOR).
+
+Environment:
+    BOT_MAX_MESSAGE_CHARS           longest accepted message (default 2000)
+    BOT_RATE_LIMIT_PER_SENDER       messages per window per conversation (default 20)
+    BOT_RATE_LIMIT_PER_IP           REST messages per window per client IP (default 60)
+    BOT_RATE_LIMIT_WINDOW_SECONDS   the window (default 60)
+    BOT_TRUST_X_FORWARDED_FOR       "true" behind a reverse proxy that sets
+                                    X-Forwarded-For; otherwise it is ignored,
+                                    since any client can send that header.
+
+The replies' wording is in clinic/messages.yml, under `input:`.
+"""
+import ipaddress
+import logging
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from connectors.formatting import Button, usable_buttons
+
+logger = logging.getLogger(__name__)
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, default))
+    except ValueError:
+        logger.error("%s is not a whole number; using %s", name, default)
+        return default
+    return value if value > 0 else default
+
+
+MAX_MESSAGE_CHARS = _env_int("BOT_MAX_MESSAGE_CHARS", 2000)
+
+FALLBACK_REPLIES = {
+    "empty": "I didn't get a message. Please type your question.",
+    "too_long": "That message is too long for me. Please send a shorter question (up to {limit} characters).",
+    "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
+}
+
+
+def reply(kind: str, **values: Any) -> str:
+    """The patient-facing wording for an input problem, from clinic/messages.yml."""
+    try:
+        from actions.clinic_data import messages
+
+        return messages()["input"][kind].format(limit=MAX_MESSAGE_CHARS, **values)
+    except Exception:  # a broken wording file must not stop the guard
+        logger.exception("No usable wording for input problem %s; using the built-in one", kind)
+        return FALLBACK_REPLIES[kind].format(limit=MAX_MESSAGE_CHARS, **values)
+
+
+# ---------------------------------------------------------------------------
+# Cleaning and checking text
+# ---------------------------------------------------------------------------
+_KEPT_CONTROLS = {"\n", "\t"}
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without control characters or lone surrogates; line breaks become "\\n".
+
+    Emoji, other scripts and format characters (e.g. the zero-width joiner
+    inside emoji) are kept.
+    """
+    text = _LINE_BREAKS.sub("\n", text)
+    return "".join(
+        char for char in text
+        if char in _KEPT_CONTROLS or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+
+
+_BARE_INTENT = re.compile(r"/([A-Za-z0-9_]+)")
+
+
+def is_intent_syntax(text: str) -> bool:
+    """Whether Rasa would read `text` as an intent instead of running NLU."""
+    return text.startswith("/")
+
+
+def allowed_command(text: str, offered_payloads: Iterable[str], intents: Iterable[str]) -> bool:
+    """Whether an intent-syntax message may reach Rasa as it is.
+
+    Only the exact payload of a button the bot just offered, or a bare
+    "/intent" of the domain (which fills no slot from entities).
+    """
+    if text in set(offered_payloads):
+        return True
+    bare = _BARE_INTENT.fullmatch(text)
+    return bool(bare) and bare.group(1) in set(intents)
+
+
+def disarm(text: str) -> str:
+    """Typed text with Rasa's intent syntax taken away: leading slashes dropped."""
+    return text.lstrip().lstrip("/").lstrip()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do with a message: hand `text` to Rasa, or answer `refusal` instead."""
+
+    text: str = ""
+    refusal: Optional[str] = None
+    problem: str = "ok"  # for logs and counters: ok, empty, too_long, disarmed
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+def check_message(
+    raw: str,
+    offered_payloads: Sequence[str] = (),
+    intents: Sequence[str] = (),
+    max_chars: Optional[int] = None,
+) -> Verdict:
+    """The guard's decision on one incoming message (a pure function)."""
+    limit = max_chars or MAX_MESSAGE_CHARS
+    if len(raw) > limit:  # checked before any work, so 100,000 characters cost nothing
+        return Verdict(refusal=reply("too_long"), problem="too_long")
+    text = clean_text(raw).strip()
+    if not text:
+        return Verdict(refusal=reply("empty"), problem="empty")
+    if is_intent_syntax(text) and not allowed_command(text, offered_payloads, intents):
+        disarmed = disarm(text)
+        if not disarmed:
+            return Verdict(refusal=reply("empty"), problem="empty")
+        return Verdict(text=disarmed, problem="disarmed")
+    return Verdict(text=text)
+
+
+# ---------------------------------------------------------------------------
+# What the bot offered: read from the tracker store, so every replica agrees
+# ---------------------------------------------------------------------------
+def latest_button_groups(events: Iterable[Any]) -> List[List[Button]]:
+    """The buttons of each bot message since the patient's last message, oldest first.
+
+    `events` are a tracker's events: Rasa Event objects, or their dict form.
+    """
+    groups: List[List[Button]] = []
+    for event in reversed(list(events)):
+        kind, data = _kind_and_data(event)
+        if kind == "user":
+            break
+        if kind == "bot":
+            buttons = usable_buttons(data.get("buttons") or data.get("quick_replies"))
+            if buttons:
+                groups.append(buttons)
+    return list(reversed(groups))
+
+
+def _kind_and_data(event: Any) -> Tuple[Optional[str], Dict[str, Any]]:
+    if isinstance(event, dict):
+        return event.get("event"), event.get("data") or {}
+    return getattr(event, "type_name", None), getattr(event, "data", None) or {}
+
+
+async def offered_buttons(agent: Any, sender_id: str) -> List[List[Button]]:
+    """The button groups of the bot's latest turn in this conversation ([] if none or unknown)."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return []
+    try:
+        tracker = await store.retrieve(sender_id)
+    except Exception:  # an unreachable store only costs the buttons, never the answer
+        logger.exception("Could not read the conversation to check offered buttons")
+        return []
+    return latest_button_groups(tracker.events) if tracker else []
+
+
+def domain_intents(agent: Any) -> List[str]:
+    domain = getattr(agent, "domain", None)
+    return list(getattr(domain, "intents", None) or [])
+
+
+def payloads(groups: List[List[Button]]) -> List[str]:
+    return [button["payload"] for group in groups for button in group]
+
+
+async def guard_message(agent: Any, sender_id: str, raw: str) -> Verdict:
+    """check_message with the offered buttons read from the conversation when needed."""
+    stripped = clean_text(raw).strip() if len(raw) <= MAX_MESSAGE_CHARS else ""
+    offered: List[str] = []
+    if is_intent_syntax(stripped):  # reading the tracker costs a query; only then
+        offered = payloads(await offered_buttons(agent, sender_id))
+    return check_message(raw, offered, domain_intents(agent))
+
+
+# ---------------------------------------------------------------------------
+# Rate limiting
+# ---------------------------------------------------------------------------
+class SlidingWindowLimiter:
+    """At most `limit` accepted events per key in any `window_seconds`.
+
+    Refused events are not counted, so a patient who waits gets through again.
+    Memory is bounded: the least recently used keys are forgotten first.
+    """
+
+    def __init__(self, limit: int, window_seconds: float, max_keys: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.max_keys = max_keys
+        self._clock = clock
+        self._hits: "OrderedDict[str, Deque[float]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.pop(key, None) or deque()
+            while hits and hits[0] <= now - self.window_seconds:
+                hits.popleft()
+            allowed = len(hits) < self.limit
+            if allowed:
+                hits.append(now)
+            if hits:
+                self._hits[key] = hits  # re-inserted: now the most recently used
+            while len(self._hits) > self.max_keys:
+                self._hits.popitem(last=False)
+        return allowed
+
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until `key` may send again (0 if it may now)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits or len(hits) < self.limit:
+                return 0
+            return max(1, int(hits[0] + self.window_seconds - now + 0.999))
+
+
+@dataclass
+class RateLimits:
+    per_sender: SlidingWindowLimiter
+    per_ip: SlidingWindowLimiter
+
+    @classmethod
+    def from_environment(cls) -> "RateLimits":
+        window = _env_int("BOT_RATE_LIMIT_WINDOW_SECONDS", 60)
+        return cls(
+            per_sender=SlidingWindowLimiter(_env_int("BOT_RATE_LIMIT_PER_SENDER", 20), window),
+            per_ip=SlidingWindowLimiter(_env_int("BOT_RATE_LIMIT_PER_IP", 60), window),
+        )
+
+    def allow(self, sender_key: str, ip: Optional[str] = None) -> bool:
+        """Counts one message; False if the sender or (when given) the IP is over its limit."""
+        if ip is not None and not self.per_ip.allow(ip):
+            return False
+        return self.per_sender.allow(sender_key)
+
+
+# One set of limits per process, shared by the REST channel and every messaging channel.
+_limits: Optional[RateLimits] = None
+_limits_lock = threading.Lock()
+
+
+def rate_limits() -> RateLimits:
+    global _limits
+    with _limits_lock:
+        if _limits is None:
+            _limits = RateLimits.from_environment()
+        return _limits
+
+
+def trust_forwarded_for() -> bool:
+    return os.environ.get("BOT_TRUST_X_FORWARDED_FOR", "").strip().lower() in ("1", "true", "yes")
+
+
+def ip_to_limit(request: Any) -> Optional[str]:
+    """The client IP to rate limit, or None for a loopback peer without a trusted proxy.
+
+    A loopback peer is this machine: the tests, or a reverse proxy on the same
+    host that was not declared with BOT_TRUST_X_FORWARDED_FOR (then every
+    patient shares its address, and limiting it would limit them all at once).
+    """
+    ip = client_ip(request)
+    if ip_address_is_loopback(ip) and not (trust_forwarded_for() and request.headers.get("X-Forwarded-For")):
+        return None
+    return ip
+
+
+def ip_address_is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def client_ip(request: Any) -> str:
+    """The caller's IP: the socket's peer, or the address our proxy put last in X-Forwarded-For.
+
+    The rightmost entry is the one the trusted proxy added; earlier ones are
+    whatever the client claimed.
+    """
+    if trust_forwarded_for():
+        forwarded = [part.strip() for part in (request.headers.get("X-Forwarded-For") or "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if forwarded:
+            return forwarded[-1]
+    return getattr(request, "ip", "") or "unknown"
