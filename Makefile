@@ -22,7 +22,7 @@ help:
 	@echo "make test   - set up, train if needed, run the whole test suite"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
 	@echo "make bookings  - list booking and callback requests (make bookings-export OUT=file.csv)"
-	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config"
+	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config (QUICK=1: shorter)"
 	@echo "make report - staff insights report (SINCE=YYYY-MM-DD UNTIL=YYYY-MM-DD OUT=dir)"
 	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
 	@echo "make purge  - delete conversations and booking requests past the retention period"
@@ -78,8 +78,10 @@ bookings-export: $(INSTALLED)
 	@$(BIN)/python -m tools.bookings export --out $(or $(OUT),var/bookings.csv)
 
 # Benchmark, not a test: trains and serves both configs, writes results/bench/.
+# The full run trains Rasa's default config for 100 epochs (about an hour on 2 cores);
+# QUICK=1 trains it for 10 and sends fewer requests.
 bench: $(MODEL)
-	$(BIN)/python -m bench.run --out results/bench
+	$(BIN)/python -m bench.run --out results/bench $(if $(QUICK),--quick)
 
 # Staff insights from the conversation store (TRACKER_STORE_URL selects PostgreSQL).
 report: $(MODEL)
