@@ -55,7 +55,9 @@ def lock_store_config(url: str) -> Dict[str, Any]:
     parsed = urlsplit(url)
     if parsed.scheme not in ("redis", "rediss"):
         raise ValueError("LOCK_STORE_URL must start with redis:// or rediss://")
-    config: Dict[str, Any] = {"type": "redis", "url": parsed.hostname or "localhost",
+    # Rasa's own "redis" type hands out tickets non-atomically (see conversation_locks.py).
+    config: Dict[str, Any] = {"type": "conversation_locks.AtomicRedisLockStore",
+                              "url": parsed.hostname or "localhost",
                               "port": parsed.port or 6379,
                               "db": int(parsed.path.strip("/") or 1),
                               "key_prefix": "botoxclinic"}
