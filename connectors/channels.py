@@ -48,7 +48,7 @@ from twilio.request_validator import RequestValidator
 from connectors import formatting, guard
 from connectors.formatting import Button
 from connectors.provenance import with_source_line
-from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology
+from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology, run_turn
 
 logger = logging.getLogger(__name__)
 
@@ -437,7 +437,7 @@ class SignedWebhookChannel(InputChannel):
             logger.info("%s: a %s was %s", self.name(), message.kind, verdict.problem)
         user_message = UserMessage(verdict.text, output, message.sender_id, input_channel=self.name())
         try:
-            await asyncio.wait_for(on_new_message(user_message), RESPONSE_TIMEOUT_SECONDS)
+            await run_turn(on_new_message(user_message))
         except asyncio.TimeoutError:
             logger.error("%s: answering took over %ss", self.name(), RESPONSE_TIMEOUT_SECONDS)
         except Exception:

@@ -16,7 +16,7 @@ normal answer: a JSON list of bot messages. A rate-limited request gets HTTP
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from typing import Any, Awaitable, Callable, Dict, List, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -33,6 +33,32 @@ logger = logging.getLogger(__name__)
 # A patient gets an answer within this many seconds, even if an action hangs.
 RESPONSE_TIMEOUT_SECONDS = float(os.environ.get("BOT_RESPONSE_TIMEOUT_SECONDS", "10"))
 GENERIC_APOLOGY = "Sorry, something went wrong on our side. Please call the clinic, or try again in a moment."
+
+
+_turns_in_progress: Set["asyncio.Task[Any]"] = set()  # the loop keeps only weak references
+
+
+def _log_late_failure(task: "asyncio.Task[Any]") -> None:
+    _turns_in_progress.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A turn that outlived the reply timeout failed: %s",
+                     type(task.exception()).__name__)
+
+
+async def run_turn(turn: Awaitable[Any]) -> None:
+    """Waits up to RESPONSE_TIMEOUT_SECONDS for Rasa to handle a message.
+
+    On timeout the turn is not cancelled, only no longer awaited: cancelling
+    could stop Rasa between answering and saving the conversation and lose the
+    turn. It finishes (and is saved) in the background.
+    """
+    task = asyncio.ensure_future(turn)
+    try:
+        await asyncio.wait_for(asyncio.shield(task), RESPONSE_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        _turns_in_progress.add(task)
+        task.add_done_callback(_log_late_failure)
+        raise
 
 
 def apology() -> Text:
@@ -143,7 +169,7 @@ class SourcedRestInput(RestInput):
         message = UserMessage(text, collector, sender, input_channel=self.name(),
                               metadata=self.get_metadata(request))
         try:
-            await asyncio.wait_for(on_new_message(message), RESPONSE_TIMEOUT_SECONDS)
+            await run_turn(on_new_message(message))
         except asyncio.TimeoutError:
             logger.error("Answering a REST message took over %ss", RESPONSE_TIMEOUT_SECONDS)
         except Exception:

@@ -6,6 +6,7 @@ One Rasa server (restartable, with a fixed SQLite conversation file) and one act
 server (restartable on a fixed port) are shared by the tests; bookings go to a
 throwaway PostgreSQL, which the database test stops and starts again.
 """
+import json
 import re
 import signal
 import subprocess
@@ -229,3 +230,30 @@ class PostgresServer:
         options = f"-p {self.port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
         postgres._run([self.pg_ctl, "start", "--pgdata", str(self.data_dir), "--log",
                        str(workdir / "server.log"), "--options", options, "--wait"], "pg_ctl start")
+
+
+def test_a_turn_slower_than_the_reply_timeout_is_still_saved(tmp_path):
+    """The patient gets the apology at the timeout, but the turn is not cancelled:
+    it finishes and is stored, so the conversation goes on where it was."""
+    from tests.servers import action_server, rasa_server
+
+    with action_server(tmp_path) as action_url, \
+            rasa_server(tmp_path, action_url, env={"BOT_RESPONSE_TIMEOUT_SECONDS": "0.01"}) as url:
+        sender = f"slow-{uuid.uuid4()}"
+        patient = Patient(url, sender)
+        patient.say_text("Does Botox help with excessive sweating?")
+        time.sleep(3)  # let the turn finish in the background
+        patient.say_text("how long does it last?")
+        time.sleep(3)
+        port = url.rsplit(":", 1)[1]
+        engine = sa.create_engine(f"sqlite:///{tmp_path / f'conversations-{port}.db'}")
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
+                {"sender": sender}).fetchall()
+        engine.dispose()
+    user_texts = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
+    bot_texts = [json.loads(data).get("text") or "" for kind, data in rows if kind == "bot"]
+    assert user_texts == ["Does Botox help with excessive sweating?", "how long does it last?"]
+    # Both turns ran to the end: the sweating answer and the follow-up for sweating.
+    assert sum("sweat" in text.lower() for text in bot_texts) >= 2, bot_texts
