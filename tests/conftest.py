@@ -1,11 +1,13 @@
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import yaml
 
 from actions import clinic_data
 
+from tests.postgres import NOT_INSTALLED, find_postgres_bin, running_postgres
 from tests.servers import Patient, action_server, rasa_server
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -48,3 +50,13 @@ def clinic_file(monkeypatch, tmp_path):
         clinic_data.load_clinic.cache_clear()
     yield write
     clinic_data.load_clinic.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 for one test module (skipped where none is installed)."""
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        pytest.skip(NOT_INSTALLED)
+    with running_postgres(bin_dir) as url:
+        yield url

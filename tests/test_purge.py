@@ -7,7 +7,6 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,19 +16,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from actions.storage import BookingStore, ContactRequest, contact_requests
-from tests.postgres import NOT_INSTALLED, create_database, find_postgres_bin, running_postgres
+from tests.postgres import create_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 24 * 60 * 60
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(NOT_INSTALLED)
-    with running_postgres(bin_dir) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

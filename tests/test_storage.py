@@ -27,13 +27,7 @@ from actions.storage import (
     contact_requests,
     default_store,
 )
-from tests.postgres import (
-    NOT_INSTALLED,
-    create_database,
-    find_postgres_bin,
-    free_port,
-    running_postgres,
-)
+from tests.postgres import create_database, free_port
 from tools.bookings import CSV_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,15 +65,6 @@ def make_callback(**changes) -> ContactRequest:
     )
     fields.update(changes)
     return make_request(**fields)
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(NOT_INSTALLED)
-    with running_postgres(bin_dir) as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
