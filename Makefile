@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    install, build the spaCy pipeline, train if needed, start everything
 #   make test   the same set-up, then the whole test suite
+# While working: make test-fast (the unit tier: no servers, about a minute).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,11 +16,13 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test browser validate content-hash bookings bookings-export bench purge report review lock clean
+.PHONY: help install pipeline train run test test-fast test-deps validate content-hash bookings bookings-export bench purge report review lock audit clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
 	@echo "make test   - set up, train if needed, run the whole test suite"
+	@echo "make test-fast - the unit tests only (no servers): the everyday loop"
+	@echo "make audit  - check requirements.lock for known vulnerabilities (pip-audit)"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
 	@echo "make bookings  - list booking and callback requests (make bookings-export OUT=file.csv)"
 	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config (QUICK=1: shorter)"
@@ -32,8 +35,8 @@ help:
 install: $(INSTALLED)
 
 # One pip call from one locked file, so nothing upgrades past Rasa's pins.
-$(INSTALLED): requirements.lock scripts/find-python310
-	@python310=$$(scripts/find-python310) || exit 1; \
+$(INSTALLED): requirements.lock deploy/find-python310
+	@python310=$$(deploy/find-python310) || exit 1; \
 	if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
 		echo "Creating $(VENV) with $$python310"; rm -rf $(VENV); "$$python310" -m venv $(VENV); \
 	fi
@@ -51,31 +54,42 @@ train: $(MODEL)
 
 # Make retrains only when the data, domain, config or pipeline changed.
 $(MODEL): $(PIPELINE) $(TRAINING_INPUTS)
-	$(BIN)/rasa train --fixed-model-name assistant --out models
+	$(BIN)/python -m deploy.rasa_server train --fixed-model-name assistant --out models
 	touch $@
 
 validate: $(INSTALLED)
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python -m deploy.rasa_server data validate --fail-on-warnings
 
 run: $(MODEL)
-	@scripts/run-assistant $(MODEL)
+	@deploy/run-assistant $(MODEL)
 
-# Debian's Chromium for the widget's browser tests (Playwright drives it; it never
-# downloads a browser of its own).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-		else echo "Install Chromium (sudo apt-get install chromium) for the browser tests."; fi; }
+# What the system and browser tests need from Debian: Redis and Chromium (Playwright
+# drives the system Chromium; it never downloads a browser of its own). PostgreSQL's
+# binaries are found on PATH or in /usr/lib/postgresql/*/bin.
+TEST_PACKAGES := redis-server chromium
+test-deps:
+	@missing=""; command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then echo "Installing$$missing from Debian"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "Missing$$missing: install with sudo apt-get install$$missing (with CI=true the tests that need them fail)."; fi; \
+	fi
 
-test: $(MODEL) browser
+# The whole suite; prints the 15 slowest tests (pytest.ini).
+test: $(MODEL) test-deps
 	$(BIN)/python -m pytest
+
+# The unit tier only: nothing that starts a server. The everyday loop.
+test-fast: $(MODEL)
+	$(BIN)/python -m pytest -m "unit and not e2e and not system"
 
 # Staff: booking and callback requests (BOOKINGS_DATABASE_URL selects PostgreSQL).
 bookings: $(INSTALLED)
-	@$(BIN)/python -m tools.bookings list
+	@$(BIN)/python -m staff.bookings list
 
 bookings-export: $(INSTALLED)
-	@$(BIN)/python -m tools.bookings export --out $(or $(OUT),var/bookings.csv)
+	@$(BIN)/python -m staff.bookings export --out $(or $(OUT),var/bookings.csv)
 
 # Benchmark, not a test: trains and serves both configs, writes results/bench/.
 # The full run trains Rasa's default config for 100 epochs (about an hour on 2 cores);
@@ -85,26 +99,38 @@ bench: $(MODEL)
 
 # Staff insights from the conversation store (TRACKER_STORE_URL selects PostgreSQL).
 report: $(MODEL)
-	$(BIN)/python -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) --out $(or $(OUT),results/report)
+	$(BIN)/python -m staff.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) --out $(or $(OUT),results/report)
 
 review: $(MODEL)
-	$(BIN)/python -m tools.review --out $(or $(OUT),results/review/unanswered.yml)
+	$(BIN)/python -m staff.review --out $(or $(OUT),results/review/unanswered.yml)
 
 # Retention: the period is privacy.retention_days in clinic/clinic.yml.
 purge: $(INSTALLED)
-	$(BIN)/python -m tools.purge
+	$(BIN)/python -m staff.purge
 
 content-hash: $(INSTALLED)
-	$(BIN)/python -m tools.content_review
+	$(BIN)/python -m staff.content_review
 
+# Known vulnerabilities in the pinned packages (pip-audit, in a venv of its own: it
+# needs a newer `packaging` than Rasa 3.6 allows). The decisions are in the README.
+AUDIT_VENV := .venv-audit
+audit: requirements.lock requirements-audit.lock
+	@python310=$$(deploy/find-python310) || exit 1; \
+	[ -x $(AUDIT_VENV)/bin/pip-audit ] || { "$$python310" -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-audit.lock; }
+	$(AUDIT_VENV)/bin/python -m deploy.audit requirements.lock
+
+# Keeps the current pins (as constraints) and adds what requirements.in gained;
+# delete requirements.lock first to re-resolve everything.
 lock:
-	@python310=$$(scripts/find-python310) || exit 1; \
+	@python310=$$(deploy/find-python310) || exit 1; \
 	tmp=$$(mktemp -d); "$$python310" -m venv $$tmp/venv && \
 	$$tmp/venv/bin/pip install --quiet "pip==24.0" && \
-	$$tmp/venv/bin/pip install --quiet -r requirements.in && $$tmp/venv/bin/pip check && \
+	constraints=$$([ -f requirements.lock ] && grep -v '^#' requirements.lock > $$tmp/constraints.txt && echo "-c $$tmp/constraints.txt"); \
+	$$tmp/venv/bin/pip install --quiet -r requirements.in $$constraints && $$tmp/venv/bin/pip check && \
 	{ echo "# Generated by 'make lock' from requirements.in on Python 3.10. Do not edit by hand."; \
 	  $$tmp/venv/bin/pip freeze --exclude-editable | grep -v -E '^(pip|setuptools|wheel)=='; } > requirements.lock; \
 	rm -rf $$tmp
 
 clean:
-	rm -rf build models results .pytest_cache
+	rm -rf build models results .pytest_cache $(AUDIT_VENV)

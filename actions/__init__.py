@@ -1,13 +1,15 @@
-"""Custom actions, split by concern:
+"""Custom actions (the rasa-sdk action server), split by concern:
 
-- clinic_data.py: the clinic file (clinic/clinic.yml) and its validation
 - clinic_info.py: hours, locations, contact, who treats what, insurance, fees
 - booking.py:     the consultation and callback forms
 - validation.py:  names, phone numbers, e-mails and requested times
 - storage.py:     saving requests with SQLAlchemy (SQLite or PostgreSQL)
 - privacy.py:     forgetting a conversation at the patient's request
+
+The clinic's details themselves (clinic/clinic.yml) are read by clinic/config.py,
+which the Rasa server uses too.
 """
-from actions.clinic_data import ClinicFileError, current_clinic
+from clinic.config import ClinicFileError, current_clinic
 
 # The action server imports this package when it starts. An invalid clinic file
 # stops it there (rasa-sdk exits on ImportError), naming each bad field.

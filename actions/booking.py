@@ -14,12 +14,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clinic_data import CONDITIONS, Clinic, Location, current_clinic, messages
-from actions.clinic_info import WEEKDAY_NAMES, format_day, format_time, join_words, now_utc
+from actions.clinic_info import WEEKDAY_NAMES, join_words, now_utc
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
     Invalid, parse_contact, parse_name, parse_preferred_time,
 )
+from clinic.config import CONDITIONS, Clinic, Location, current_clinic, messages
+from clinic.dates import format_moment, format_time
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ class ActionAskBookingConfirmed(Action):
             contact=tracker.get_slot("contact"),
             condition=condition_name(tracker.get_slot("condition")),
             location=location.name if location else "",
-            time=f"{format_day(moment)} at {format_time(moment)} ({location.timezone if location else ''})",
+            time=f"{format_moment(moment)} ({location.timezone if location else ''})",
         )
         dispatcher.utter_message(text=text, buttons=[
             {"title": wording()["confirm_button"], "payload": "/affirm"},

@@ -4,7 +4,7 @@ The wording lives in clinic/messages.yml; these actions only pick the facts.
 Opening hours are always computed in each location's own time zone.
 """
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text
 
 import dateparser.search
@@ -12,10 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_data import Clinic, Location, current_clinic, messages
-from actions.validation import (
-    closing_time_today, describe_hours_for_day, is_open_at, next_opening,
-)
+from clinic.config import Clinic, Location, current_clinic, messages
+from clinic.dates import format_day, format_moment, format_time
+from clinic.hours import closing_time_today, describe_hours_for_day, is_open_at, next_opening
 
 NAMES_A_DAY = re.compile(
     r"(?i)\b(mon|tue|wed|thu|fri|sat|sun|tomorrow|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d"
@@ -25,14 +24,6 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def format_time(moment: datetime) -> str:
-    return moment.strftime("%I:%M %p").lstrip("0")
-
-
-def format_day(day: date) -> str:
-    return f"{WEEKDAY_NAMES[day.weekday()]} {day.strftime('%b')} {day.day}"
 
 
 def chosen_locations(clinic: Clinic, tracker: Tracker) -> List[Location]:
@@ -60,7 +51,7 @@ def open_state(location: Location, moment: datetime) -> Text:
         return wording["closed_now_no_opening"].format(location=location.name)
     return wording["closed_now"].format(
         location=location.name,
-        next_opening=f"{format_day(opening)} at {format_time(opening)}",
+        next_opening=format_moment(opening),
     )
 
 
@@ -290,7 +281,7 @@ class ActionTalkToPerson(Action):
                                           closes_at=format_time(closing_time_today(hours, moment)))
         else:
             opening = next_opening(hours, moment)
-            when = f"{format_day(opening)} at {format_time(opening)}" if opening else "soon"
+            when = format_moment(opening) if opening else "soon"
             text = wording["closed"].format(phone=phone, location=location.name, next_opening=when)
         dispatcher.utter_message(
             text=text, buttons=[{"title": wording["callback_button"], "payload": "/request_callback"}]

@@ -1,7 +1,7 @@
 """Forget-me: the patient asked the bot to delete this conversation.
 
 `action_forget_conversation` only marks the turn. The deletion itself happens in
-the tracker store (conversation_store.ForgettingSQLTrackerStore): Rasa saves the
+the tracker store (rasa_plugins.tracker_store.ForgettingSQLTrackerStore): Rasa saves the
 tracker after every turn by appending the events it has not stored yet, so rows
 deleted from here would simply be written again at the end of the turn.
 

@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,16 +38,18 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
+from common.key_files import read_or_create_key_file
+from common.paths import VAR
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_PATH = ROOT / "var" / "bookings.db"
+DEFAULT_DATABASE_PATH = VAR / "bookings.db"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE_PATH}"
 DATABASE_URL_ENV = "BOOKINGS_DATABASE_URL"
 REFERENCE_PREFIX_ENV = "BOOKINGS_REFERENCE_PREFIX"
 SENDER_HASH_KEY_ENV = "SENDER_HASH_KEY"
 SENDER_HASH_KEY_FILE_ENV = "SENDER_HASH_KEY_FILE"
-DEFAULT_SENDER_HASH_KEY_FILE = ROOT / "var" / "sender-hash.key"
+DEFAULT_SENDER_HASH_KEY_FILE = VAR / "sender-hash.key"
 DEFAULT_REFERENCE_PREFIX = "HV"
 
 # No 0/O or 1/I, which patients misread when they quote a reference on the phone.
@@ -220,30 +221,8 @@ def sender_hash_key() -> bytes:
     path = Path(os.environ.get(SENDER_HASH_KEY_FILE_ENV) or DEFAULT_SENDER_HASH_KEY_FILE)
     with _sender_hash_keys_lock:
         if str(path) not in _sender_hash_keys:
-            _sender_hash_keys[str(path)] = _read_or_create_key_file(path)
+            _sender_hash_keys[str(path)] = read_or_create_key_file(path)
         return _sender_hash_keys[str(path)]
-
-
-def _read_or_create_key_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: if two processes start at once, only one writes a key.
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return _wait_for_key(path)
-    with os.fdopen(descriptor, "w") as key_file:
-        key_file.write(secrets.token_hex(32))
-    return _wait_for_key(path)
-
-
-def _wait_for_key(path: Path) -> bytes:
-    """The key in `path`, waiting briefly if another process is still writing it."""
-    for _ in range(50):
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key.encode("ascii")
-        time.sleep(0.1)
-    raise OSError(f"sender hash key file {path} is empty")
 
 
 def new_reference(prefix: str = DEFAULT_REFERENCE_PREFIX) -> str:

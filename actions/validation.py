@@ -4,23 +4,25 @@ Pure functions with no Rasa imports, so the form actions can call them and the
 tests can exercise them with fixed clocks. A failed check returns ``Invalid``
 with a reason written for the patient; anything else is the cleaned value.
 
-Time handling: every schedule is in the location's own IANA time zone
-(``zoneinfo``). Wall-clock times are built with ``datetime.combine(...,
-tzinfo=ZoneInfo(...))`` and aware datetimes are compared in UTC, so DST days
-are handled correctly.
+Requested times are read in the location's own time zone and checked against
+its opening hours (clinic/hours.py).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 from dateparser.date import DateDataParser
 from email_validator import EmailNotValidError, validate_email
+
+from clinic.dates import format_day, format_moment, format_time
+from clinic.hours import (
+    BookingWindow, OpeningHours, as_utc, describe_hours_for_day, is_open_at, next_opening, to_local,
+)
 
 
 @dataclass(frozen=True)
@@ -136,93 +138,6 @@ def _parse_phone(text: str, default_region: str) -> tuple[str, str] | Invalid:
     return ("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-# ------------------------------------------------------------------ opening hours
-
-@dataclass(frozen=True)
-class OpeningHours:
-    """One location's schedule, in its own local time."""
-
-    timezone: str                                  # IANA, e.g. "America/New_York"
-    weekly: dict[int, list[tuple[time, time]]]     # 0=Mon..6=Sun -> open intervals; missing/empty = closed
-    holidays: dict[date, str]                      # closed dates -> holiday name
-
-    def __post_init__(self) -> None:
-        ZoneInfo(self.timezone)  # fail at configuration time on a misspelt zone
-        for weekday, intervals in self.weekly.items():
-            if weekday not in range(7):
-                raise ValueError(f"weekday must be 0 (Mon) .. 6 (Sun), got {weekday}")
-            for start, end in intervals:
-                if not start < end:
-                    raise ValueError(f"opening interval must start before it ends: {start}-{end}")
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)  # ZoneInfo caches instances, so this is cheap
-
-    def intervals_on(self, day: date) -> list[tuple[time, time]]:
-        """Open intervals on a local date, earliest first; none on holidays."""
-        if day in self.holidays:
-            return []
-        return sorted(self.weekly.get(day.weekday()) or [])
-
-
-@dataclass(frozen=True)
-class BookingWindow:
-    min_lead_hours: int     # earliest bookable = now + this
-    max_days_ahead: int     # latest bookable = today + this many days
-
-
-NEXT_OPENING_HORIZON_DAYS = 14
-
-
-def describe_hours_for_day(hours: OpeningHours, day: date) -> str:
-    """'9:00 AM–5:00 PM', 'closed (Thanksgiving)' or 'closed'."""
-    if day in hours.holidays:
-        return f"closed ({hours.holidays[day]})"
-    intervals = hours.intervals_on(day)
-    if not intervals:
-        return "closed"
-    return ", ".join(f"{_format_time(start)}–{_format_time(end)}" for start, end in intervals)
-
-
-def is_open_at(hours: OpeningHours, moment: datetime) -> bool:
-    return _current_interval(hours, moment) is not None
-
-
-def next_opening(hours: OpeningHours, moment: datetime) -> Optional[datetime]:
-    """Start of the first opening interval at or after `moment`, within 14 days.
-
-    If the location is open at `moment`, this is the start of the *following*
-    interval (e.g. tomorrow morning), unless `moment` is exactly an opening time.
-    """
-    local = _to_local(hours, moment)
-    for offset in range(NEXT_OPENING_HORIZON_DAYS + 1):
-        day = local.date() + timedelta(days=offset)
-        for start, _ in hours.intervals_on(day):
-            opening = datetime.combine(day, start, tzinfo=hours.zone)
-            if _utc(opening) >= _utc(moment):
-                return opening
-    return None
-
-
-def closing_time_today(hours: OpeningHours, moment: datetime) -> Optional[datetime]:
-    """When the interval open at `moment` ends, or None if closed at `moment`."""
-    interval = _current_interval(hours, moment)
-    if interval is None:
-        return None
-    local = _to_local(hours, moment)
-    return datetime.combine(local.date(), interval[1], tzinfo=hours.zone)
-
-
-def _current_interval(hours: OpeningHours, moment: datetime) -> Optional[tuple[time, time]]:
-    local = _to_local(hours, moment)
-    # Half-open: an appointment can't start at closing time.
-    for start, end in hours.intervals_on(local.date()):
-        if start <= local.time() < end:
-            return (start, end)
-    return None
-
-
 # ----------------------------------------------------------------- preferred time
 
 UNREADABLE_TIME = "I couldn't read that as a date and time. Try something like 'next Tuesday at 10am'."
@@ -265,30 +180,30 @@ class _ParsedRequest:
 def parse_preferred_time(text: str, hours: OpeningHours, window: BookingWindow,
                          now: datetime) -> datetime | Invalid:
     """The appointment start the patient asked for, in the location's time zone."""
-    now_local = _to_local(hours, now)
+    now_local = to_local(hours, now)
     request = _read_requested_time(text, hours, now_local)
     if request is None:
         return Invalid(UNREADABLE_TIME)
     moment = request.moment
     today = now_local.date()
 
-    if _utc(moment) < _utc(now):
+    if as_utc(moment) < as_utc(now):
         stand_in_time = request.bare_day and moment.date() < today
-        when = _format_day(moment.date(), today) if stand_in_time else _format_moment(moment, today)
+        when = format_day(moment.date(), today) if stand_in_time else format_moment(moment, today)
         return Invalid(f"{when} is in the past. Please choose a time from now on.")
 
     earliest = _earliest_bookable(hours, window, now)
-    if _utc(moment) < _utc(earliest.raw):
+    if as_utc(moment) < as_utc(earliest.raw):
         return Invalid(f"We need at least {_notice(window.min_lead_hours)} to book. "
-                       f"The earliest we can book is {_format_moment(earliest.bookable, today)}.")
+                       f"The earliest we can book is {format_moment(earliest.bookable, today)}.")
 
     last_day = today + timedelta(days=window.max_days_ahead)
     if moment.date() > last_day:
         return Invalid(f"We can only book up to {_plural(window.max_days_ahead, 'day')} ahead, "
-                       f"so until {_format_day(last_day, today)}. Please pick an earlier date.")
+                       f"so until {format_day(last_day, today)}. Please pick an earlier date.")
 
     if moment.date() in hours.holidays:
-        return Invalid(f"We're closed on {_format_day(moment.date(), today)} for "
+        return Invalid(f"We're closed on {format_day(moment.date(), today)} for "
                        f"{hours.holidays[moment.date()]}. Please pick another day.")
 
     if not is_open_at(hours, moment):
@@ -298,10 +213,10 @@ def parse_preferred_time(text: str, hours: OpeningHours, window: BookingWindow,
         opening_hours = describe_hours_for_day(hours, moment.date())
         if request.part_of_day:
             return Invalid(f"We're not open on {day_name} {request.part_of_day} "
-                           f"({_format_time(moment.time())}). That day our hours are {opening_hours}. "
+                           f"({format_time(moment.time())}). That day our hours are {opening_hours}. "
                            "Please pick a time within them.")
-        return Invalid(f"{_format_time(moment.time())} is outside our opening hours on "
-                       f"{_format_day(moment.date(), today)}, which are {opening_hours}. "
+        return Invalid(f"{format_time(moment.time())} is outside our opening hours on "
+                       f"{format_day(moment.date(), today)}, which are {opening_hours}. "
                        "Please pick a time within them.")
 
     return moment
@@ -391,7 +306,7 @@ class _Earliest:
 def _earliest_bookable(hours: OpeningHours, window: BookingWindow, now: datetime) -> _Earliest:
     # Lead time is elapsed hours, so add it in UTC: across a DST change the
     # local wall clock moves by 23 or 25 hours in a day.
-    raw = (_utc(now) + timedelta(hours=window.min_lead_hours)).astimezone(hours.zone)
+    raw = (as_utc(now) + timedelta(hours=window.min_lead_hours)).astimezone(hours.zone)
     # Name a whole minute the patient can actually type back and have accepted.
     first_minute = _round_up_to_minute(raw)
     if is_open_at(hours, first_minute):
@@ -399,32 +314,7 @@ def _earliest_bookable(hours: OpeningHours, window: BookingWindow, now: datetime
     return _Earliest(raw, next_opening(hours, first_minute) or first_minute)
 
 
-# -------------------------------------------------------------------- formatting
-
-def _to_local(hours: OpeningHours, moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("expected a timezone-aware datetime")
-    return moment.astimezone(hours.zone)
-
-
-def _utc(moment: datetime) -> datetime:
-    # Aware datetimes sharing one tzinfo object are compared by wall time,
-    # which is wrong around DST changes; UTC makes comparisons exact.
-    return moment.astimezone(timezone.utc)
-
-
-def _format_time(value: time) -> str:
-    return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-
-
-def _format_day(day: date, today: date) -> str:
-    label = f"{day:%A}, {day:%b} {day.day}"
-    return label if day.year == today.year else f"{label}, {day.year}"
-
-
-def _format_moment(moment: datetime, today: date) -> str:
-    return f"{_format_day(moment.date(), today)} at {_format_time(moment.time())}"
-
+# -------------------------------------------------------------------- wording
 
 def _notice(lead_hours: int) -> str:
     return "1 hour's notice" if lead_hours == 1 else f"{lead_hours} hours' notice"

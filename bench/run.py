@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 from bench import report, servers
 from bench.load import INTENT_SCRIPTS, TEXT_SCRIPTS, run_load
-from tests.servers import ROOT
+from common.paths import ROOT
 
 PROJECT_CONFIG = ROOT / "config.yml"
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "default_config.yml"
@@ -180,7 +180,7 @@ def measure_scaling(model: Path, work: Path, action_url: str, lock_url: Optional
                            "two processes need a shared Redis lock store"}
     with ExitStack() as stack:
         try:
-            from tests.postgres import find_postgres_bin, running_postgres
+            from local_services.postgres import find_postgres_bin, running_postgres
             if find_postgres_bin() is None:
                 raise RuntimeError("PostgreSQL not installed")
             with progress.stage("scaling: start a throwaway PostgreSQL tracker store"):
@@ -288,7 +288,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         with ExitStack() as stack:
             with progress.stage("start Redis (lock store)"):
-                lock_url = stack.enter_context(servers.redis_server(work))
+                lock_url = stack.enter_context(servers.redis_server())
             if lock_url is None:
                 progress.note("  redis-server not found: in-process locks, no scaling run")
             with progress.stage("start the action server"):

@@ -12,7 +12,9 @@ from typing import Dict, Iterator, List, Optional
 
 import requests
 
-from tests.servers import ROOT, base_env, free_port, stop, wait_until_up
+from common.paths import ROOT
+from local_services.processes import base_env, free_port, stop, wait_until_up
+from local_services.redis import RedisUnavailable, running_redis
 
 BIN = Path(sys.executable).parent
 RASA = str(BIN / "rasa")
@@ -87,35 +89,13 @@ def rss_kib(pid: int) -> int:
 
 
 @contextmanager
-def redis_server(log_dir: Path) -> Iterator[Optional[str]]:
-    """A throwaway Redis on loopback (no persistence); yields its URL, or None if
-    redis-server is not installed."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        yield None
-        return
-    port = free_port()
-    log = log_dir / f"redis-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(log_dir)],
-            stdout=out, stderr=subprocess.STDOUT)
+def redis_server() -> Iterator[Optional[str]]:
+    """A throwaway Redis on loopback; yields its URL, or None if there is none."""
     try:
-        import redis
-        client = redis.Redis(host="127.0.0.1", port=port)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield f"redis://127.0.0.1:{port}/1"
-    finally:
-        stop(process)
+        with running_redis() as url:
+            yield url
+    except RedisUnavailable:
+        yield None
 
 
 @contextmanager
@@ -174,7 +154,7 @@ def rasa_server(model: Path, log_dir: Path, name: str, action_url: str,
     if lock_url:
         env["LOCK_STORE_URL"] = lock_url
     endpoints = log_dir / f"endpoints-{name}-{port}.yml"
-    subprocess.run([str(BIN / "python"), "-m", "tools.endpoints", str(endpoints)],
+    subprocess.run([str(BIN / "python"), "-m", "deploy.endpoints", str(endpoints)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     started = time.perf_counter()
     with log.open("w") as out:

@@ -3,7 +3,7 @@
 Pure functions (no network, no Rasa) so they can be property-tested: splitting
 long answers within a platform's length limit, light Markdown conversion, and
 the numbered options that stand in for buttons on SMS and WhatsApp. (Which
-options a reply refers to is read from the tracker store: see connectors/channels.py.)
+options a reply refers to is read from the tracker store: see connectors/twilio.py.)
 """
 import re
 from typing import Any, Dict, List, Optional, Tuple

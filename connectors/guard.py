@@ -36,10 +36,10 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from connectors.formatting import Button, usable_buttons
+from connectors.formatting import Button, is_number_reply, usable_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ FALLBACK_REPLIES = {
 def reply(kind: str, **values: Any) -> str:
     """The patient-facing wording for an input problem, from clinic/messages.yml."""
     try:
-        from actions.clinic_data import messages
+        from clinic.config import messages
 
         return messages()["input"][kind].format(limit=MAX_MESSAGE_CHARS, **values)
     except Exception:  # a broken wording file must not stop the guard
@@ -124,7 +124,7 @@ class Verdict:
 
     text: str = ""
     refusal: Optional[str] = None
-    problem: str = "ok"  # for logs and counters: ok, empty, too_long, disarmed
+    problem: str = "ok"  # for logs and counters: ok, option, empty, too_long, disarmed
 
     @property
     def accepted(self) -> bool:
@@ -200,13 +200,24 @@ def payloads(groups: List[List[Button]]) -> List[str]:
     return [button["payload"] for group in groups for button in group]
 
 
-async def guard_message(agent: Any, sender_id: str, raw: str) -> Verdict:
-    """check_message with the offered buttons read from the conversation when needed."""
+OptionPicker = Callable[[str, List[List[Button]]], Optional[str]]
+
+
+async def guard_message(agent: Any, sender_id: str, raw: str,
+                        pick_option: Optional[OptionPicker] = None) -> Verdict:
+    """The guard's verdict on a message from any entry point (REST or a channel).
+
+    The bot's latest buttons are read from the conversation only when needed: for
+    intent syntax, and, where `pick_option` maps typed replies to options (SMS:
+    "2"), for a number. A picked option's payload is then checked like a tap.
+    """
     stripped = clean_text(raw).strip() if len(raw) <= MAX_MESSAGE_CHARS else ""
-    offered: List[str] = []
-    if is_intent_syntax(stripped):  # reading the tracker costs a query; only then
-        offered = payloads(await offered_buttons(agent, sender_id))
-    return check_message(raw, offered, domain_intents(agent))
+    offered: List[List[Button]] = []
+    if is_intent_syntax(stripped) or (pick_option and is_number_reply(stripped)):
+        offered = await offered_buttons(agent, sender_id)  # a query; only then
+    chosen = pick_option(raw, offered) if pick_option and offered else None
+    verdict = check_message(chosen if chosen is not None else raw, payloads(offered), domain_intents(agent))
+    return replace(verdict, problem="option") if chosen is not None and verdict.accepted else verdict
 
 
 # ---------------------------------------------------------------------------

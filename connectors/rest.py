@@ -64,7 +64,7 @@ async def run_turn(turn: Awaitable[Any]) -> None:
 def apology() -> Text:
     """The clinic's phone number with an apology, for when the bot could not answer."""
     try:
-        from actions.clinic_data import current_clinic, messages
+        from clinic.config import current_clinic, messages
 
         clinic = current_clinic()
         return messages()["failure"]["apology"].format(clinic=clinic.name, phone=clinic.phone)

@@ -28,9 +28,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.paths import ROOT
+
 logger = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_DIR = ROOT / "web"
 DEMO_PAGE = WEB_DIR / "demo.html"
 WIDGET_SCRIPT = WEB_DIR / "widget.js"
 
@@ -69,7 +71,7 @@ def content_security_policy(html: Text) -> Text:
 
 def privacy_notice() -> Text:
     """The privacy notice the widget shows, with the clinic's retention period."""
-    from actions.clinic_data import current_clinic, messages
+    from clinic.config import current_clinic, messages
 
     return messages()["privacy"]["notice"].format(
         retention_days=current_clinic().privacy.retention_days)

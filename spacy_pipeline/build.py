@@ -18,8 +18,10 @@ import spacy
 import yaml
 from spacy.language import Language
 
+from common.paths import ROOT
+
 LEXICON_DIR = Path(__file__).parent / "lexicon"
-CLINIC_FILE = Path(__file__).resolve().parent.parent / "clinic" / "clinic.yml"
+CLINIC_FILE = ROOT / "clinic" / "clinic.yml"
 DEFAULT_OUTPUT = Path("build/spacy_pipeline")
 PIPELINE_NAME = "clinic_pipeline"
 

@@ -1,16 +1,70 @@
-import uuid
-from pathlib import Path
-from typing import Iterator
+"""Shared fixtures: the running assistant, throwaway databases, the trained model.
 
-import pytest
-import yaml
+Test tiers (markers, registered in pytest.ini; every test has at least one, and
+the last of these that it has is its tier, e.g. a module of unit tests with one
+PostgreSQL case marked system):
+  unit    starts no server of any kind (it may load the trained model or use SQLite)
+  e2e     talks to the shared running assistant (`stack`) or a browser
+  system  starts processes of its own (faults, replicas, start-up refusals, rate
+          limits) or uses PostgreSQL or Redis
+`make test-fast` runs the unit tier; `make test` runs them all.
 
-from actions import clinic_data
+With CI=true, missing infrastructure (PostgreSQL, Redis, Chromium) fails the run
+instead of skipping tests, so a CI machine cannot silently test less.
+"""
+import os
 
-from tests.postgres import NOT_INSTALLED, find_postgres_bin, running_postgres
-from tests.servers import Patient, action_server, rasa_server
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+import skops.io  # noqa: E402,F401  (before rasa and TensorFlow: see deploy/rasa_server.py)
+
+import threading  # noqa: E402
+import uuid  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Iterator, Optional  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from clinic import config as clinic_config  # noqa: E402
+from local_services.postgres import (  # noqa: E402
+    NOT_INSTALLED, PostgresUnavailable, create_database, find_postgres_bin, running_postgres,
+)
+from local_services.redis import RedisUnavailable, running_redis  # noqa: E402
+from tests.browser import launch_chromium  # noqa: E402
+from tests.fake_platforms import FakePlatforms  # noqa: E402
+from tests.infrastructure import ARTIFACTS, unavailable  # noqa: E402
+from tests.platforms import channel_credentials  # noqa: E402
+from tests.servers import MODEL, Patient, action_server, rasa_server  # noqa: E402
+
+TIERS = ("unit", "e2e", "system")
+
+
+# ---------------------------------------------------------------------------
+# Tiers, and the shared stack started in the background
+# ---------------------------------------------------------------------------
+def tier(item) -> int:
+    """0 unit, 1 e2e, 2 system: the last tier marker a test has."""
+    return max(index for index, name in enumerate(TIERS) if item.get_closest_marker(name))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    untiered = [item.nodeid for item in items if not any(item.get_closest_marker(t) for t in TIERS)]
+    if untiered:
+        raise pytest.UsageError(f"each test needs one of the markers {', '.join(TIERS)}: "
+                                f"{', '.join(untiered[:10])}")
+    # Unit tests first: they run while the shared stack boots in the background.
+    items.sort(key=tier)
+
+
+def pytest_collection_finish(session) -> None:
+    # The shared assistant takes about 20 s to start: boot it while the first
+    # tests run, if any selected test needs it.
+    if any("stack" in getattr(item, "fixturenames", ()) for item in session.items):
+        SharedStack.instance().start_in_background()
 
 
 @pytest.fixture(scope="session")
@@ -19,44 +73,156 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def bookings_url(tmp_path_factory) -> str:
-    """A real SQLite bookings database for the end-to-end servers."""
-    return f"sqlite:///{tmp_path_factory.mktemp('bookings') / 'bookings.db'}"
+@dataclass
+class Stack:
+    """The shared running assistant: one Rasa server with every channel, one action server."""
+
+    url: str
+    fake: FakePlatforms  # the platforms' APIs, on loopback
+    tracker_db: Path  # the SQLite conversation store the Rasa server writes
+    bookings_url: str  # the bookings database the action server writes
+    log_dir: Path  # both servers' logs
+
+    def patient(self, prefix: str = "test") -> Patient:
+        return Patient(self.url, sender=f"{prefix}-{uuid.uuid4()}")
+
+    def logs(self) -> str:
+        return "\n".join(path.read_text(errors="replace") for path in self.log_dir.glob("*.log"))
+
+
+class SharedStack:
+    """Starts the shared assistant once per session, in a background thread."""
+
+    _instance: Optional["SharedStack"] = None
+
+    @classmethod
+    def instance(cls) -> "SharedStack":
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def __init__(self) -> None:
+        self._thread: Optional[threading.Thread] = None
+        self._exit = ExitStack()
+        self._stack: Optional[Stack] = None
+        self._error: Optional[BaseException] = None
+
+    def start_in_background(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._start, name="shared-stack", daemon=True)
+            self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            work = ARTIFACTS / f"stack-{uuid.uuid4().hex[:8]}"
+            work.mkdir(parents=True)
+            fake = self._exit.enter_context(FakePlatforms())
+            bookings_url = f"sqlite:///{work / 'bookings.db'}"
+            action_url = self._exit.enter_context(action_server(work, env={
+                "BOOKINGS_DATABASE_URL": bookings_url,
+                "SENDER_HASH_KEY_FILE": str(work / "sender-hash.key")}))
+            tracker_db = work / "conversations.db"
+            url = self._exit.enter_context(rasa_server(
+                work, action_url, credentials=channel_credentials(fake),
+                env={"TRACKER_STORE_URL": f"sqlite:///{tracker_db}"}))
+            self._stack = Stack(url, fake, tracker_db, bookings_url, work)
+        except BaseException as error:  # reported to the tests that need it
+            self._error = error
+
+    def wait(self) -> Stack:
+        self.start_in_background()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._stack
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self._exit.close()
 
 
 @pytest.fixture(scope="session")
-def assistant(artifacts: Path, bookings_url: str) -> str:
-    """Base URL of a real Rasa server wired to a real action server, on loopback."""
-    with action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}) as action_url:
-        with rasa_server(artifacts, action_url) as url:
-            yield url
+def stack(artifacts: Path) -> Iterator[Stack]:
+    shared = SharedStack.instance()
+    try:
+        yield shared.wait()
+    finally:
+        shared.close()
 
 
 @pytest.fixture
-def patient(assistant: str) -> Patient:
-    return Patient(assistant, sender=f"test-{uuid.uuid4()}")
+def patient(stack: Stack) -> Patient:
+    return stack.patient()
 
 
+# ---------------------------------------------------------------------------
+# Throwaway PostgreSQL and Redis: one of each per session
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[str]:
+    """URL of the session's PostgreSQL 15 server (its default database)."""
+    if find_postgres_bin() is None:
+        unavailable(NOT_INSTALLED)
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresUnavailable as problem:
+        unavailable(f"PostgreSQL could not be started: {problem}")
+
+
+@pytest.fixture(scope="module")
+def postgres_server(postgres_cluster: str) -> str:
+    """A fresh, empty database for one test module."""
+    return create_database(postgres_cluster)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    try:
+        with running_redis() as url:
+            yield url
+    except RedisUnavailable as problem:
+        unavailable(str(problem))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from Debian, driven by Playwright (never a downloaded browser).
+
+    Per module: while Playwright's sync API runs, the main thread has a running
+    event loop, and later tests' asyncio.run() would refuse to start."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+# ---------------------------------------------------------------------------
+# The trained model, loaded in this process
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def trained_agent():
+    """The model `make train` built, as Rasa loads it (no servers: for NLU and story checks)."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(MODEL))
+
+
+# ---------------------------------------------------------------------------
+# The clinic file
+# ---------------------------------------------------------------------------
 @pytest.fixture
 def clinic_file(monkeypatch, tmp_path):
     """Point the actions at an edited copy of the sample clinic."""
     def write(change):
-        content = yaml.safe_load(clinic_data.DEFAULT_CLINIC_FILE.read_text())
+        content = yaml.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text())
         change(content)
         path = tmp_path / "clinic.yml"
         path.write_text(yaml.safe_dump(content))
         monkeypatch.setenv("CLINIC_FILE", str(path))
-        clinic_data.load_clinic.cache_clear()
+        clinic_config.load_clinic.cache_clear()
     yield write
-    clinic_data.load_clinic.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    """A throwaway PostgreSQL 15 for one test module (skipped where none is installed)."""
-    bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(NOT_INSTALLED)
-    with running_postgres(bin_dir) as url:
-        yield url
+    clinic_config.load_clinic.cache_clear()

@@ -1,55 +1,39 @@
-"""Starts the real action server and Rasa server on loopback for end-to-end tests."""
-import os
-import socket
+"""The real action server and Rasa server, started on loopback for the tests.
+
+Both are started the way deploy/run-assistant starts them: rasa-sdk's own entry
+point for the actions, and deploy/rasa_server.py for Rasa.
+"""
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import requests
+import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from common.paths import ROOT
+from local_services.processes import base_env, free_port, stop, wait_until_up
+
 BIN = Path(sys.executable).parent
+PYTHON = str(BIN / "python")
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def action_server_command(port: int) -> List[str]:
+    return [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} not up after {timeout}s:\n{log.read_text()[-3000:]}")
+def rasa_server_command(port: int, endpoints: Path, credentials: Path, *extra: str) -> List[str]:
+    return [PYTHON, "-m", "deploy.rasa_server", "run", "--model", str(MODEL),
+            "--interface", "127.0.0.1", "--port", str(port),
+            "--credentials", str(credentials), "--endpoints", str(endpoints), *extra]
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"})
-    env.update(extra or {})
-    return env
+def write_endpoints(path: Path, env: Dict[str, str]) -> None:
+    """Rasa's endpoints file from `env`, written by deploy/endpoints.py as `make run` does."""
+    subprocess.run([PYTHON, "-m", "deploy.endpoints", str(path)], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
 
 
 @contextmanager
@@ -59,10 +43,8 @@ def action_server(log_dir: Path, env: Optional[Dict[str, str]] = None) -> Iterat
     log = log_dir / f"action-server-{port}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env=base_env({"SANIC_HOST": "127.0.0.1", **(env or {})}),
-        )
+            action_server_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env=base_env({"SANIC_HOST": "127.0.0.1", **(env or {})}))
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", process, log, timeout=90)
         yield f"http://127.0.0.1:{port}/webhook"
@@ -74,30 +56,26 @@ def action_server(log_dir: Path, env: Optional[Dict[str, str]] = None) -> Iterat
 def rasa_server(
     log_dir: Path,
     action_url: str,
-    extra_args: Optional[List[str]] = None,
+    credentials: Optional[Dict[str, Any]] = None,
     env: Optional[Dict[str, str]] = None,
 ) -> Iterator[str]:
-    """Yields the Rasa server's base URL. Conversations go to TRACKER_STORE_URL from
-    `env`, or to a fresh SQLite file in log_dir."""
+    """Yields the Rasa server's base URL. Channels from `credentials` (default: the
+    repository's credentials.yml, REST and the widget); conversations go to
+    TRACKER_STORE_URL from `env`, or to log_dir/conversations-<port>.db."""
     port = free_port()
     log = log_dir / f"rasa-server-{port}.log"
     server_env = base_env({"ACTION_ENDPOINT_URL": action_url,
                            "TRACKER_STORE_URL": f"sqlite:///{log_dir / f'conversations-{port}.db'}",
                            **(env or {})})
     endpoints_file = log_dir / f"endpoints-{port}.yml"
-    subprocess.run([str(BIN / "python"), "-m", "tools.endpoints", str(endpoints_file)],
-                   cwd=ROOT, env=server_env, check=True, capture_output=True)
+    write_endpoints(endpoints_file, server_env)
+    credentials_file = ROOT / "credentials.yml"
+    if credentials is not None:
+        credentials_file = log_dir / f"credentials-{port}.yml"
+        credentials_file.write_text(yaml.safe_dump(credentials))
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                str(BIN / "rasa"), "run", "--model", str(MODEL),
-                "--interface", "127.0.0.1", "--port", str(port),
-                "--credentials", "credentials.yml", "--endpoints", str(endpoints_file),
-                *(extra_args or []),
-            ],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env=server_env,
-        )
+        process = subprocess.Popen(rasa_server_command(port, endpoints_file, credentials_file),
+                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=server_env)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/webhooks/rest/", process, log, timeout=180)

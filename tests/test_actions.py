@@ -1,12 +1,15 @@
 """Session start: every conversation begins with the clinic's contact details in slots."""
 import asyncio
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_info import ActionSessionStart
 from tests.servers import ROOT
+
+pytestmark = pytest.mark.unit
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 

@@ -5,7 +5,7 @@ and the server answers normally afterwards. Forged intent payloads
 ("/inform{...}") are disarmed: checked in the bot's answers and in the SQLite
 tracker store the server writes (tests/servers.py: conversations-<port>.db).
 
-The server is the one of tests/test_channels.py: every channel enabled, the
+The server is the shared stack (tests/conftest.py): every channel enabled, the
 platforms faked.
 """
 import json
@@ -18,13 +18,13 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from actions.clinic_data import messages
+from clinic.config import messages
 from connectors.guard import MAX_MESSAGE_CHARS
 from tests.fake_platforms import FakePlatforms
+from tests.platforms import ALL_PLATFORMS, QUESTION, Platform, about_migraine
 from tests.servers import Patient
-from tests.test_channels import (  # noqa: F401 (fake and server are fixtures)
-    QUESTION, Facebook, Platform, Slack, Sms, Telegram, WhatsApp, about_migraine, fake, server,
-)
+
+pytestmark = pytest.mark.e2e
 
 EMPTY = messages()["input"]["empty"]
 TOO_LONG = messages()["input"]["too_long"].format(limit=MAX_MESSAGE_CHARS)
@@ -59,10 +59,6 @@ FORGED = [
 FORGED_VALUES = {"Mallory Forged", "+16175550100", "2026-12-02T10:00:00", "<script>alert(1)</script>"}
 BOOKING_SLOTS = {"patient_name", "contact", "condition", "location", "preferred_time",
                  "contact_consent", "booking_confirmed"}
-
-
-def tracker_db(server_url: str, artifacts: Path) -> Path:
-    return artifacts / f"conversations-{server_url.rsplit(':', 1)[1]}.db"
 
 
 def stored_events(db: Path, sender: str) -> List[Dict[str, Any]]:
@@ -108,7 +104,8 @@ def texts(reply: requests.Response) -> str:
 
 
 @pytest.mark.parametrize("origin", [None, "widget"])
-def test_rest_empty_and_whitespace_get_a_clear_reply(server: str, origin):
+def test_rest_empty_and_whitespace_get_a_clear_reply(stack, origin):
+    server = stack.url
     headers = {"Origin": server} if origin else {}
     for message in ("", "   ", "\n\t \r\n", "\x00\x01\x7f"):
         reply = post_rest(server, {"sender": f"empty-{uuid.uuid4()}", "message": message}, headers=headers)
@@ -116,7 +113,8 @@ def test_rest_empty_and_whitespace_get_a_clear_reply(server: str, origin):
         assert texts(reply) == EMPTY
 
 
-def test_rest_a_100000_character_message_is_refused_fast(server: str):
+def test_rest_a_100000_character_message_is_refused_fast(stack):
+    server = stack.url
     for message in ("a" * 100_000, "migraine " * 12_000, "/" + "x" * 100_000, "x" * (MAX_MESSAGE_CHARS + 1)):
         started = time.monotonic()
         reply = post_rest(server, {"sender": f"long-{uuid.uuid4()}", "message": message})
@@ -127,13 +125,14 @@ def test_rest_a_100000_character_message_is_refused_fast(server: str):
 
 
 @pytest.mark.parametrize("kind", sorted(ODD_TEXTS))
-def test_rest_odd_text_is_answered(server: str, kind: str):
-    reply = post_rest(server, {"sender": f"odd-{uuid.uuid4()}", "message": ODD_TEXTS[kind]})
+def test_rest_odd_text_is_answered(stack, kind: str):
+    reply = post_rest(stack.url, {"sender": f"odd-{uuid.uuid4()}", "message": ODD_TEXTS[kind]})
     assert reply.status_code == 200, reply.text
     assert texts(reply).strip()
 
 
-def test_rest_malformed_requests_get_clear_4xx(server: str):
+def test_rest_malformed_requests_get_clear_4xx(stack):
+    server = stack.url
     cases = [
         (b'{"sender": "x", "message": "\xff\xfe bad bytes"}', {}, 400),
         (b"\xc3\x28\xa0\xa1", {}, 400),
@@ -160,7 +159,8 @@ def test_rest_malformed_requests_get_clear_4xx(server: str):
         assert "error" in reply.json()
 
 
-def test_rest_forged_intent_payloads_are_disarmed(server: str, artifacts: Path):
+def test_rest_forged_intent_payloads_are_disarmed(stack):
+    server = stack.url
     sender = f"forger-{uuid.uuid4()}"
     for payload in FORGED:
         reply = post_rest(server, {"sender": sender, "message": payload})
@@ -169,49 +169,49 @@ def test_rest_forged_intent_payloads_are_disarmed(server: str, artifacts: Path):
     booking = Patient(server, f"forger-{uuid.uuid4()}").say_text(FORGED[1])
     assert "Here's your request" not in booking
     print(f"\nREST: {len(FORGED) + 1} forged payloads sent, all disarmed")
-    assert_nothing_forged_got_through(tracker_db(server, artifacts), sender)
+    assert_nothing_forged_got_through(stack.tracker_db, sender)
 
 
-def test_rest_forging_inside_the_booking_form_fills_no_field(server: str, artifacts: Path):
+def test_rest_forging_inside_the_booking_form_fills_no_field(stack):
+    server = stack.url
     patient = Patient(server, f"forger-{uuid.uuid4()}")
     assert "name" in patient.say_text("I'd like to book a consultation for my migraines").lower()
     patient.say_text('/inform{"patient_name": "Mallory Forged", "contact": "+16175550100"}')
     patient.say_text("Jane Doe")
     patient.say_text('/affirm{"contact": "+16175550100", "booking_confirmed": true}')
-    assert_nothing_forged_got_through(tracker_db(server, artifacts), patient.sender)
+    assert_nothing_forged_got_through(stack.tracker_db, patient.sender)
 
 
-def test_rest_an_offered_buttons_payload_still_works(server: str, artifacts: Path):
+def test_rest_an_offered_buttons_payload_still_works(stack):
+    server = stack.url
     patient = Patient(server, f"buttons-{uuid.uuid4()}")
     answers = patient.say("Where is the clinic?")
     offered = [b["payload"] for m in answers for b in m.get("buttons") or []]
     with_entities = [p for p in offered if p.startswith("/ask_location{")]
     assert with_entities, offered
     answer = patient.say_text(with_entities[0])
-    user_texts = [e["text"] for e in stored_events(tracker_db(server, artifacts), patient.sender)
+    user_texts = [e["text"] for e in stored_events(stack.tracker_db, patient.sender)
                   if e["event"] == "user"]
     assert user_texts[-1] == with_entities[0], "the offered payload reached Rasa as it was"
     assert "Directions" in answer or "Parking" in answer
     # The same payload again, now that the bot offers other buttons (or none), is disarmed.
     patient.say_text(with_entities[0])
-    user_texts = [e["text"] for e in stored_events(tracker_db(server, artifacts), patient.sender)
+    user_texts = [e["text"] for e in stored_events(stack.tracker_db, patient.sender)
                   if e["event"] == "user"]
     assert user_texts[-1] == with_entities[0].lstrip("/")
 
 
-def test_rest_bare_intents_of_the_domain_pass(server: str, artifacts: Path):
+def test_rest_bare_intents_of_the_domain_pass(stack):
+    server = stack.url
     patient = Patient(server, f"bare-{uuid.uuid4()}")
     assert "migraine" in patient.say_text("/ask_migraine").lower()
-    events = stored_events(tracker_db(server, artifacts), patient.sender)
+    events = stored_events(stack.tracker_db, patient.sender)
     assert [e["text"] for e in events if e["event"] == "user"] == ["/ask_migraine"]
 
 
 # ---------------------------------------------------------------------------
 # Each messaging channel, with valid signatures
 # ---------------------------------------------------------------------------
-ALL_PLATFORMS = [Sms, WhatsApp, Telegram, Facebook, Slack]
-
-
 def send_and_wait(platform: Platform, fake: FakePlatforms, text: str, condition=lambda r: True) -> str:
     sender = platform.new_sender()
     reply = platform.post(platform.message(sender, text))
@@ -220,7 +220,8 @@ def send_and_wait(platform: Platform, fake: FakePlatforms, text: str, condition=
 
 
 @pytest.mark.parametrize("platform_class", ALL_PLATFORMS, ids=lambda c: c.__name__)
-def test_channel_empty_and_too_long_get_a_clear_reply(platform_class, server, fake):
+def test_channel_empty_and_too_long_get_a_clear_reply(platform_class, stack):
+    server, fake = stack.url, stack.fake
     platform = platform_class(server)
     assert send_and_wait(platform, fake, "   \n ") == EMPTY
     started = time.monotonic()
@@ -229,7 +230,8 @@ def test_channel_empty_and_too_long_get_a_clear_reply(platform_class, server, fa
 
 
 @pytest.mark.parametrize("platform_class", ALL_PLATFORMS, ids=lambda c: c.__name__)
-def test_channel_odd_text_is_answered(platform_class, server, fake):
+def test_channel_odd_text_is_answered(platform_class, stack):
+    server, fake = stack.url, stack.fake
     platform = platform_class(server)
     for kind, text in ODD_TEXTS.items():
         if platform.name == "twilio" and kind == "lone surrogate":
@@ -238,7 +240,8 @@ def test_channel_odd_text_is_answered(platform_class, server, fake):
 
 
 @pytest.mark.parametrize("platform_class", ALL_PLATFORMS, ids=lambda c: c.__name__)
-def test_channel_invalid_bytes_and_malformed_bodies_get_4xx_or_a_reply(platform_class, server, fake):
+def test_channel_invalid_bytes_and_malformed_bodies_get_4xx_or_a_reply(platform_class, stack):
+    server, fake = stack.url, stack.fake
     platform = platform_class(server)
     if platform.name == "twilio":
         sender = platform.new_sender()
@@ -249,11 +252,15 @@ def test_channel_invalid_bytes_and_malformed_bodies_get_4xx_or_a_reply(platform_
         return
     body = json.dumps(platform.message(platform.new_sender(), "placeholder")).encode()
     for broken in (body.replace(b"placeholder", b"bad\xff\xfebytes"), b"\xff\xfe", b"{not json", b""):
-        assert platform.post((broken, "application/json")).status_code == 400, broken[:40]
+        # Slack's verifier (slack_sdk) reads the body as text: one that is not UTF-8
+        # was not sent by Slack and is refused like a forged call.
+        undecodable = platform.name == "slack" and b"\xff" in broken
+        assert platform.post((broken, "application/json")).status_code == (403 if undecodable else 400), broken[:40]
 
 
 @pytest.mark.parametrize("platform_class", ALL_PLATFORMS, ids=lambda c: c.__name__)
-def test_channel_forged_intent_payloads_are_disarmed(platform_class, server, fake, artifacts):
+def test_channel_forged_intent_payloads_are_disarmed(platform_class, stack):
+    server, fake = stack.url, stack.fake
     platform = platform_class(server)
     sender = platform.new_sender()
     for payload in FORGED:
@@ -267,13 +274,16 @@ def test_channel_forged_intent_payloads_are_disarmed(platform_class, server, fak
     if hasattr(platform, "button_tap"):  # a forged button tap is disarmed too
         assert platform.post(platform.button_tap(sender, FORGED[0])).status_code == 200
         taps = 1
-        time.sleep(3)
+        while len(fake.received(platform.name, recipient)) < len(FORGED) + 1 and time.monotonic() < deadline:
+            time.sleep(0.5)  # until the tap is answered too
+    assert len(fake.received(platform.name, recipient)) >= len(FORGED) + taps, "every message was answered"
     print(f"\n{platform_class.__name__}: {len(FORGED) + taps} forged payloads sent")
-    assert_nothing_forged_got_through(tracker_db(server, artifacts), sender)
+    assert_nothing_forged_got_through(stack.tracker_db, sender)
 
 
 @pytest.mark.parametrize("platform_class", ALL_PLATFORMS, ids=lambda c: c.__name__)
-def test_every_entry_point_still_answers_normally_afterwards(platform_class, server, fake):
+def test_every_entry_point_still_answers_normally_afterwards(platform_class, stack):
+    server, fake = stack.url, stack.fake
     platform = platform_class(server)
     answer = send_and_wait(platform, fake, QUESTION, lambda r: about_migraine(r))
     assert "\nSource: " in answer

@@ -1,9 +1,13 @@
 """Fast checks of the benchmark's pure helpers (no training, no servers, no timings)."""
 import os
 
+import pytest
+
 from bench import report
 from bench.load import INTENT_SCRIPTS, TEXT_SCRIPTS, percentile, summarise
 from bench.servers import rss_kib
+
+pytestmark = pytest.mark.unit
 
 
 def _load(rps, p50, p95):

@@ -8,6 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking, clinic_info, storage
 
+pytestmark = pytest.mark.unit
+
 WEDNESDAY_10AM = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)
 
 
@@ -145,7 +147,7 @@ def test_questions_come_from_the_messages_file_with_buttons_from_the_clinic_file
 
 def test_read_back_summary_lists_every_answer():
     summary = ask(booking.ActionAskBookingConfirmed, **BOOKING)
-    for expected in ("Jane Doe", "+16175550199", "chronic migraine", "Back Bay", "Tuesday Dec 8 at 9:00 AM"):
+    for expected in ("Jane Doe", "+16175550199", "chronic migraine", "Back Bay", "Tuesday, Dec 8 at 9:00 AM"):
         assert expected in summary["text"]
     assert [b["payload"] for b in summary["buttons"]] == ["/affirm", "change something", "/stop"]
 
@@ -161,6 +163,7 @@ def test_callback_needs_a_phone_number(bookings_db):
     assert len(rows) == 1 and rows[0]["reference"] in dispatcher.messages[0]["text"]
 
 
-def test_consent_refused_is_asked_again_and_nothing_is_saved():
+def test_consent_refused_is_asked_again_and_nothing_is_saved(bookings_db):
     result, messages = validate("contact_consent", False)
     assert result == {"contact_consent": None} and "cancel" in messages[0]
+    assert bookings_db.list_requests() == []

@@ -1,26 +1,16 @@
-"""Booking over REST end to end: real Rasa server, action server and SQLite."""
-import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
+"""Booking over REST end to end on the shared stack: real Rasa server, action server and SQLite."""
 import pytest
 
 from actions.storage import BookingStore
-from tests.servers import Patient, action_server, free_port, rasa_server
+from tests.booking import a_bookable_wednesday, reference_in
+from tests.servers import Patient
 
-BOSTON = ZoneInfo("America/New_York")
-
-
-def a_bookable_wednesday() -> str:
-    """A Wednesday 2-9 days ahead, when Back Bay is open 08:30-19:00 (no sample holiday)."""
-    day = datetime.now(BOSTON).date() + timedelta(days=2)
-    while day.weekday() != 2:
-        day += timedelta(days=1)
-    return f"{day:%B} {day.day} at 10am"
+pytestmark = pytest.mark.e2e
 
 
-def reference_in(text: str) -> str:
-    return next(word.strip(".,") for word in text.split() if word.startswith("HV-"))
+@pytest.fixture
+def bookings_url(stack) -> str:
+    return stack.bookings_url
 
 
 def test_booking_from_first_message_to_reference_and_row(patient: Patient, bookings_url: str):
@@ -89,13 +79,3 @@ def test_clinic_questions_are_answered_from_the_clinic_file(patient: Patient):
     assert "Back Bay" in patient.say_text("are you open now?")
     assert "+1 617-555-0142" in patient.say_text("what's your phone number?")
     assert "Parking" in patient.say_text("where is the Cambridge office?")
-
-
-def test_action_server_down_still_answers_with_the_phone_number(artifacts):
-    closed_port = free_port()
-    with rasa_server(artifacts, f"http://127.0.0.1:{closed_port}/webhook") as url:
-        patient = Patient(url, sender="action-server-down")
-        started = time.monotonic()
-        reply = patient.say_text("are you open now?")
-        assert time.monotonic() - started < 10
-        assert "+1 617-555-0142" in reply and "sorry" in reply.lower()

@@ -1,6 +1,7 @@
 """How bot messages are laid out per platform: splitting, Markdown, numbered options."""
 from typing import List
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,8 @@ from connectors.formatting import (
     whatsapp_text, with_numbered_options,
 )
 from connectors.guard import latest_button_groups
+
+pytestmark = pytest.mark.unit
 
 BUTTONS = [
     {"title": "How soon does it work?", "payload": "/ask_onset"},

@@ -3,11 +3,12 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import clinic_data, clinic_info
+from actions import clinic_info
+
+pytestmark = pytest.mark.unit
 
 # Wednesday 2 Dec 2026, 10:00 in Boston (UTC-5): Back Bay open, Cambridge closed on Wednesdays.
 WEDNESDAY_10AM = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)
@@ -41,32 +42,32 @@ def clock(monkeypatch):
 def test_open_now_is_computed_per_location_in_its_timezone(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "are you open now?")[0])
     assert "Back Bay is open now, until 7:00 PM today." in text
-    assert "Cambridge is closed right now. It next opens Thursday Dec 3 at 9:00 AM." in text
+    assert "Cambridge is closed right now. It next opens Thursday, Dec 3 at 9:00 AM." in text
 
 
 def test_closing_time_today_for_the_chosen_location_with_the_week(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "when do you close today?", location="back_bay")[0])
     assert "until 7:00 PM today" in text
-    assert "Saturday Dec 5: 9:00 AM–12:30 PM" in text
-    assert "Sunday Dec 6: closed" in text
+    assert "Saturday, Dec 5: 9:00 AM–12:30 PM" in text
+    assert "Sunday, Dec 6: closed" in text
     assert "Cambridge" not in text
 
 
 def test_a_named_day(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "are you open Saturday?", location="back_bay")[0])
-    assert text == "Back Bay on Saturday Dec 5: 9:00 AM–12:30 PM."
+    assert text == "Back Bay on Saturday, Dec 5: 9:00 AM–12:30 PM."
 
 
 def test_a_holiday_is_closed(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "are you open on December 25?")[0])
-    assert "Back Bay on Friday Dec 25: closed (Christmas Day)." in text
-    assert "Cambridge on Friday Dec 25: closed (Christmas Day)." in text
+    assert "Back Bay on Friday, Dec 25: closed (Christmas Day)." in text
+    assert "Cambridge on Friday, Dec 25: closed (Christmas Day)." in text
 
 
 def test_closed_at_night_says_when_it_opens(clock):
     clock(TUESDAY_NIGHT)
     text = text_of(run(clinic_info.ActionClinicHours(), "open now?", location="back_bay")[0])
-    assert "Back Bay is closed right now. It next opens Wednesday Dec 2 at 8:30 AM." in text
+    assert "Back Bay is closed right now. It next opens Wednesday, Dec 2 at 8:30 AM." in text
 
 
 def test_location_asks_which_when_there_are_several():
@@ -121,4 +122,4 @@ def test_talk_to_person_gives_phone_open_state_and_callback(clock):
     assert "+1 617-555-0142" in messages[0]["text"] and "open until 7:00 PM" in messages[0]["text"]
     assert messages[0]["buttons"] == [{"title": "Request a callback", "payload": "/request_callback"}]
     clock(TUESDAY_NIGHT)
-    assert "next opens Wednesday Dec 2 at 8:30 AM" in text_of(run(clinic_info.ActionTalkToPerson())[0])
+    assert "next opens Wednesday, Dec 2 at 8:30 AM" in text_of(run(clinic_info.ActionTalkToPerson())[0])

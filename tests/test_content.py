@@ -3,9 +3,12 @@ import re
 
 import pytest
 
-from tools.content_review import (
-    DOMAIN_FILE, REVIEW_FILE, SOURCES_FILE, load_yaml, medical_responses, responses_sha256,
+from staff.content_review import (
+    CHANGED, DOMAIN_FILE, REVIEW_FILE, SIGNED, SOURCES_FILE, UNSIGNED, load_yaml, medical_responses,
+    responses_sha256, sign_off_state,
 )
+
+pytestmark = pytest.mark.unit
 
 DOMAIN = load_yaml(DOMAIN_FILE)
 REVIEW = load_yaml(REVIEW_FILE)
@@ -18,6 +21,9 @@ VARIATIONS = [
     for name, variations in MEDICAL.items()
     for index, variation in enumerate(variations)
 ]
+# General information and the emergency answers have no regulatory status to state.
+REGULATED = [param for param in VARIATIONS
+             if (param.values[2].get("metadata") or {}).get("status") not in ("general information", "emergency")]
 
 
 def test_there_are_medical_answers_for_every_topic():
@@ -36,10 +42,8 @@ def test_every_medical_answer_carries_status_and_sources(name, index, variation)
         assert source in ALLOWED["sources"]
 
 
-@pytest.mark.parametrize("name, index, variation", VARIATIONS)
+@pytest.mark.parametrize("name, index, variation", REGULATED)
 def test_regulated_answers_state_their_status_in_words(name, index, variation):
-    if variation["metadata"]["status"] in ("general information", "emergency"):
-        pytest.skip("no regulatory status to state")
     assert any(word.lower() in variation["text"].lower() for word in STATUS_WORDS)
 
 
@@ -71,8 +75,18 @@ def test_emergency_answers_give_the_numbers_to_call():
 def test_review_record_is_complete_and_matches_the_text_it_signed():
     entries = REVIEW["reviews"]
     assert entries and all({"reviewed_by", "reviewed_on", "responses_sha256"} <= set(e) for e in entries)
-    signed = [e for e in entries if e["reviewed_by"]]
-    if signed:
-        assert signed[-1]["responses_sha256"] == responses_sha256(MEDICAL), (
-            "medical answers changed since the last clinical sign-off"
-        )
+    assert sign_off_state(MEDICAL, REVIEW) != CHANGED, "medical answers changed since the last clinical sign-off"
+
+
+def test_the_sign_off_state_follows_the_record():
+    current = responses_sha256(MEDICAL)
+
+    def record(*entries):
+        return {"reviews": [{"reviewed_by": by, "reviewed_on": "2026-12-01", "responses_sha256": sha}
+                            for by, sha in entries]}
+    assert sign_off_state(MEDICAL, record(("", ""))) == UNSIGNED
+    assert sign_off_state(MEDICAL, record(("Dr. A", current))) == SIGNED
+    assert sign_off_state(MEDICAL, record(("Dr. A", "0" * 64))) == CHANGED
+    assert sign_off_state(MEDICAL, record(("Dr. A", "0" * 64), ("Dr. B", current))) == SIGNED, "the latest counts"
+    edited = {**MEDICAL, "utter_migraine": [{"text": "edited"}]}
+    assert sign_off_state(edited, record(("Dr. A", current))) == CHANGED

@@ -1,8 +1,12 @@
 """End to end: real Rasa server + real action server on loopback, over REST."""
+import pytest
 import requests
 import yaml
 
-from tests.servers import ROOT, Patient
+from common.paths import ROOT
+from tests.servers import Patient
+
+pytestmark = pytest.mark.e2e
 
 FOLLOW_UP_PAYLOADS = {"/ask_duration", "/ask_onset", "/ask_frequency", "/ask_pain",
                       "/ask_side_effects", "/ask_insurance"}
@@ -69,8 +73,8 @@ def test_gibberish_is_not_answered_with_a_random_faq(patient: Patient):
     assert CLINIC["phone"] in text
 
 
-def test_malformed_requests_get_400_not_500(assistant: str):
-    url = f"{assistant}/webhooks/rest/webhook"
+def test_malformed_requests_get_400_not_500(stack):
+    url = f"{stack.url}/webhooks/rest/webhook"
     assert requests.post(url, data="not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert requests.post(url, json=["a list"]).status_code == 400
     assert requests.post(url, json={"message": "hi"}).status_code == 400

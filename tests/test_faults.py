@@ -1,10 +1,13 @@
 """Faults injected into the real processes on loopback: the action server killed
-mid-booking, the Rasa server killed and restarted, the bookings database stopped
-while saving, and SIGTERM while many bookings are being confirmed.
+mid-booking (and down: the patient still gets an answer), the action server
+frozen longer than the reply timeout, the Rasa server killed and restarted, the
+bookings database stopped while saving, and SIGTERM while many bookings are
+being confirmed.
 
 One Rasa server (restartable, with a fixed SQLite conversation file) and one action
 server (restartable on a fixed port) are shared by the tests; bookings go to a
-throwaway PostgreSQL, which the database test stops and starts again.
+database in the session's throwaway PostgreSQL, which the database test stops
+and starts again.
 """
 import json
 import re
@@ -21,11 +24,18 @@ import requests
 import sqlalchemy as sa
 
 from actions.storage import BookingStore
-from tests import postgres
-from tests.servers import BIN, MODEL, ROOT, Patient, base_env, free_port, stop, wait_until_up
-from tests.test_booking_e2e import a_bookable_wednesday
+from common.paths import ROOT
+from local_services import postgres
+from local_services.processes import base_env, free_port, stop, wait_until_up
+from tests.booking import a_bookable_wednesday
+from tests.servers import Patient, action_server_command, rasa_server_command, write_endpoints
+
+pytestmark = pytest.mark.system
 
 CLINIC_PHONE = "+1 617-555-0142"
+# The REST channel's reply timeout (BOT_RESPONSE_TIMEOUT_SECONDS), shortened here
+# so that the frozen-action-server test waits less.
+REPLY_TIMEOUT_SECONDS = 8
 REFERENCE = re.compile(r"HV-[A-Z0-9]{6}")
 CONCURRENT_BOOKINGS = 12
 
@@ -58,12 +68,8 @@ class Restartable:
 
 
 @pytest.fixture(scope="module")
-def bookings_url() -> Iterator[str]:
-    bin_dir = postgres.find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(postgres.NOT_INSTALLED)
-    with postgres.running_postgres(bin_dir) as url:
-        yield url
+def bookings_url(postgres_server: str) -> str:
+    return postgres_server
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +83,7 @@ def log_dir(artifacts: Path) -> Path:
 def actions(log_dir: Path, bookings_url: str) -> Iterator[Restartable]:
     port = free_port()
     server = Restartable(
-        "action-server", [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        "action-server", action_server_command(port),
         f"http://127.0.0.1:{port}/health", log_dir,
         base_env({"SANIC_HOST": "127.0.0.1", "BOOKINGS_DATABASE_URL": bookings_url}), 90)
     server.webhook = f"http://127.0.0.1:{port}/webhook"
@@ -90,14 +96,12 @@ def actions(log_dir: Path, bookings_url: str) -> Iterator[Restartable]:
 def rasa(log_dir: Path, actions: Restartable) -> Iterator[Restartable]:
     port = free_port()
     env = base_env({"ACTION_ENDPOINT_URL": actions.webhook,
-                    "TRACKER_STORE_URL": f"sqlite:///{log_dir / 'conversations.db'}"})
+                    "TRACKER_STORE_URL": f"sqlite:///{log_dir / 'conversations.db'}",
+                    "BOT_RESPONSE_TIMEOUT_SECONDS": str(REPLY_TIMEOUT_SECONDS)})
     endpoints_file = log_dir / "endpoints.yml"
-    subprocess.run([str(BIN / "python"), "-m", "tools.endpoints", str(endpoints_file)],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    write_endpoints(endpoints_file, env)
     server = Restartable(
-        "rasa-server",
-        [str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-         "--port", str(port), "--credentials", "credentials.yml", "--endpoints", str(endpoints_file)],
+        "rasa-server", rasa_server_command(port, endpoints_file, ROOT / "credentials.yml"),
         f"http://127.0.0.1:{port}/webhooks/rest/", log_dir, env, 180)
     server.url = f"http://127.0.0.1:{port}"
     server.start()
@@ -134,6 +138,11 @@ def test_action_server_killed_mid_booking_then_the_form_resumes(rasa, actions):
     actions.kill(signal.SIGKILL)
     down = patient.say_text("617-555-0199")
     assert CLINIC_PHONE in down and "sorry" in down.lower()
+    # Any question that needs the action server gets the apology quickly, never silence.
+    started = time.monotonic()
+    hours = Patient(rasa.url, sender=f"fault-down-{uuid.uuid4()}").say_text("are you open now?")
+    assert time.monotonic() - started < REPLY_TIMEOUT_SECONDS
+    assert CLINIC_PHONE in hours and "sorry" in hours.lower()
 
     actions.start()  # same port
     resumed = patient.say_text("617-555-0199")
@@ -190,7 +199,9 @@ def test_sigterm_during_concurrent_bookings_loses_no_acknowledged_booking(rasa, 
             time.sleep(0.05)  # spread out a little, as real patients are
         # SIGTERM as soon as the first booking is confirmed, while the rest are in flight.
         wait(replies, return_when=FIRST_COMPLETED)
-        actions.kill(signal.SIGTERM)
+        actions.process.send_signal(signal.SIGTERM)
+        in_flight = sum(1 for reply in replies if not reply.done())
+        actions.process.wait(timeout=60)
         replies = [reply.result() for reply in replies]
     actions.start()
 
@@ -202,7 +213,9 @@ def test_sigterm_during_concurrent_bookings_loses_no_acknowledged_booking(rasa, 
     print(f"\nSIGTERM under load: {len(patients)} confirmations, {len(acknowledged)} acknowledged "
           f"with a reference, {apologised} told to call, {len(stored)} stored, {len(lost)} lost, "
           f"{len(stored) - len(set(stored))} duplicates, "
-          f"{len(unacknowledged_but_stored)} stored without the patient seeing the reference")
+          f"{len(unacknowledged_but_stored)} stored without the patient seeing the reference; "
+          f"{in_flight} confirmations in flight when the signal landed")
+    assert in_flight >= 1, "the signal must land while confirmations are being handled"
     assert not lost
     assert len(stored) == len(set(stored))
     assert all(REFERENCE.search(r) or CLINIC_PHONE in r for r in replies), "every patient got an answer"
@@ -232,26 +245,37 @@ class PostgresServer:
                        str(workdir / "server.log"), "--options", options, "--wait"], "pg_ctl start")
 
 
-def test_a_turn_slower_than_the_reply_timeout_is_still_saved(tmp_path):
-    """The patient gets the apology at the timeout, but the turn is not cancelled:
-    it finishes and is stored, so the conversation goes on where it was."""
-    from tests.servers import action_server, rasa_server
+def test_a_turn_slower_than_the_reply_timeout_is_still_saved(rasa, actions, log_dir):
+    """The patient gets the apology at the reply timeout, but the turn is not
+    cancelled: it finishes once the action server answers, and is stored, so the
+    conversation goes on where it was."""
+    sender = f"slow-{uuid.uuid4()}"
+    patient = Patient(rasa.url, sender)
+    actions.process.send_signal(signal.SIGSTOP)  # frozen: the session-start action hangs
+    try:
+        started = time.monotonic()
+        first = patient.say_text("Does Botox help with excessive sweating?")
+        waited = time.monotonic() - started
+    finally:
+        actions.process.send_signal(signal.SIGCONT)
+    assert REPLY_TIMEOUT_SECONDS <= waited < REPLY_TIMEOUT_SECONDS + 10
+    assert CLINIC_PHONE in first and "sorry" in first.lower(), "the apology, at the timeout"
 
-    with action_server(tmp_path) as action_url, \
-            rasa_server(tmp_path, action_url, env={"BOT_RESPONSE_TIMEOUT_SECONDS": "0.01"}) as url:
-        sender = f"slow-{uuid.uuid4()}"
-        patient = Patient(url, sender)
-        patient.say_text("Does Botox help with excessive sweating?")
-        time.sleep(3)  # let the turn finish in the background
-        patient.say_text("how long does it last?")
-        time.sleep(3)
-        port = url.rsplit(":", 1)[1]
-        engine = sa.create_engine(f"sqlite:///{tmp_path / f'conversations-{port}.db'}")
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text(
-                "SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
-                {"sender": sender}).fetchall()
-        engine.dispose()
+    def stored_turns():
+        engine = sa.create_engine(f"sqlite:///{log_dir / 'conversations.db'}")
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sa.text(
+                    "SELECT type_name, data FROM events WHERE sender_id = :sender ORDER BY id"),
+                    {"sender": sender}).fetchall()
+        finally:
+            engine.dispose()
+
+    deadline = time.monotonic() + 30
+    while not any(kind == "bot" for kind, _ in stored_turns()) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the first turn finishes in the background
+    assert "sweat" in patient.say_text("how long does it last?").lower()
+    rows = stored_turns()
     user_texts = [json.loads(data)["text"] for kind, data in rows if kind == "user"]
     bot_texts = [json.loads(data).get("text") or "" for kind, data in rows if kind == "bot"]
     assert user_texts == ["Does Botox help with excessive sweating?", "how long does it last?"]

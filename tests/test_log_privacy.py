@@ -1,13 +1,14 @@
 """No patient data in the server logs: a booking, a callback request and a question
-with distinctive details go through the real servers at their default (INFO) log
-level, and none of those details may appear in either log."""
+with distinctive details go through the real servers (the shared stack) at their
+default (INFO) log level, and none of those details may appear in either log."""
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.servers import Patient, action_server, rasa_server
-from tests.test_booking_e2e import a_bookable_wednesday
+from tests.booking import a_bookable_wednesday
+from tests.servers import Patient
+
+pytestmark = pytest.mark.e2e
 
 NAME = "Zephyrine Quillfeather"
 EMAIL = "zephyrine.quill@example.org"
@@ -18,13 +19,10 @@ SENDER = "+16175550173"
 
 
 @pytest.fixture(scope="module")
-def logs(artifacts: Path, tmp_path_factory) -> str:
-    log_dir = tmp_path_factory.mktemp("log-privacy")
-    bookings = {"BOOKINGS_DATABASE_URL": f"sqlite:///{log_dir / 'bookings.db'}"}
-    with action_server(log_dir, env=bookings) as action_url:
-        with rasa_server(log_dir, action_url) as url:
-            converse(Patient(url, sender=SENDER))
-    return "\n".join(path.read_text(errors="replace") for path in log_dir.glob("*.log"))
+def logs(stack) -> str:
+    """Both servers' logs (the shared stack's) after the conversation below."""
+    converse(Patient(stack.url, sender=SENDER))
+    return stack.logs()
 
 
 def converse(patient: Patient) -> None:

@@ -7,6 +7,8 @@ from nlu_components.canonical_entities import CanonicalSpacyEntityExtractor
 from nlu_components.red_flags import RedFlagGuard
 from spacy_pipeline.build import build_pipeline
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def spacy_model() -> SpacyModel:

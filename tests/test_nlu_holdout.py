@@ -1,8 +1,9 @@
 """NLU quality on tests/nlu_holdout.yml, a file training never sees.
 
 The figures are also written to results/nlu_holdout.json, which the staff
-report (tools/report.py) shows next to the model in service.
+report (staff/report.py) shows next to the model in service.
 """
+import asyncio
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from tests.rasa_cli import MODEL, ROOT, rasa
+from common.paths import ROOT
+from tests.servers import MODEL
+
+pytestmark = pytest.mark.unit
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
@@ -19,7 +23,7 @@ FIGURES = ROOT / "results" / "nlu_holdout.json"
 
 def write_figures(out: Path) -> None:
     """The holdout scores, with the model they were measured on, for the report."""
-    from tools.report import model_metadata
+    from staff.report import model_metadata
     intents = json.loads((out / "intent_report.json").read_text())
     entities = json.loads((out / f"{EXTRACTOR}_report.json").read_text())
     metadata = model_metadata(MODEL)
@@ -37,10 +41,13 @@ def write_figures(out: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
+def report(trained_agent, tmp_path_factory) -> Path:
+    """`rasa test nlu` on the held-out file, with the model loaded in this process."""
+    from rasa.nlu.test import run_evaluation
+
     out = tmp_path_factory.mktemp("nlu-results")
-    result = rasa(["test", "nlu", "--model", str(MODEL), "--nlu", str(HOLDOUT), "--out", str(out)])
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    asyncio.run(run_evaluation(str(HOLDOUT), trained_agent.processor, output_directory=str(out),
+                               disable_plotting=True))
     write_figures(out)
     return out
 

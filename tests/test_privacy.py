@@ -1,5 +1,5 @@
-"""Forget-me through the real servers: the conversation's rows really leave the
-tracker store, and the next message starts a new conversation."""
+"""Forget-me through the real servers (the shared stack): the conversation's rows
+really leave the tracker store, and the next message starts a new conversation."""
 import asyncio
 import uuid
 from pathlib import Path
@@ -9,21 +9,17 @@ import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from conversation_store import ForgettingSQLTrackerStore, forget_requested
-from tests.postgres import NOT_INSTALLED, find_postgres_bin, running_postgres
-from tests.servers import Patient, action_server, rasa_server
-from tools.endpoints import TRACKER_STORE_TYPE, endpoints
+from deploy.endpoints import endpoints
+from rasa_plugins.tracker_store import ForgettingSQLTrackerStore, forget_requested
+from tests.servers import Patient
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")
-def server(artifacts: Path, tmp_path_factory):
-    """A Rasa server with its own SQLite conversation store; yields (url, db url)."""
-    directory = tmp_path_factory.mktemp("privacy")
-    tracker_url = f"sqlite:///{directory / 'conversations.db'}"
-    bookings = {"BOOKINGS_DATABASE_URL": f"sqlite:///{directory / 'bookings.db'}"}
-    with action_server(artifacts, env=bookings) as action_url:
-        with rasa_server(artifacts, action_url, env={"TRACKER_STORE_URL": tracker_url}) as url:
-            yield url, tracker_url
+def server(stack):
+    """The shared stack: (its URL, its SQLite conversation store's URL)."""
+    return stack.url, f"sqlite:///{stack.tracker_db}"
 
 
 def stored_events(tracker_url: str, sender: str) -> int:
@@ -40,7 +36,7 @@ def stored_events(tracker_url: str, sender: str) -> int:
 
 def test_the_endpoints_file_selects_the_forgetting_store():
     config = endpoints({"TRACKER_STORE_URL": "sqlite:////tmp/x.db"})
-    assert config["tracker_store"]["type"] == TRACKER_STORE_TYPE
+    assert config["tracker_store"]["type"] == "rasa_plugins.tracker_store.ForgettingSQLTrackerStore"
 
 
 def test_forget_is_detected_only_in_the_latest_turn():
@@ -53,6 +49,7 @@ def test_forget_is_detected_only_in_the_latest_turn():
     assert not forget_requested(tracker(UserUttered("x"), ActionExecuted("utter_greet")))
 
 
+@pytest.mark.e2e
 def test_forgetting_deletes_the_conversation_and_starts_afresh(server):
     url, tracker_url = server
     patient = Patient(url, sender=f"forget-{uuid.uuid4()}")
@@ -70,6 +67,7 @@ def test_forgetting_deletes_the_conversation_and_starts_afresh(server):
     assert "sweating" not in follow_up.lower()
 
 
+@pytest.mark.e2e
 def test_declining_keeps_the_conversation(server):
     url, tracker_url = server
     patient = Patient(url, sender=f"keep-{uuid.uuid4()}")
@@ -80,6 +78,7 @@ def test_declining_keeps_the_conversation(server):
     assert "sweating" in patient.say_text("how long does it last?").lower()
 
 
+@pytest.mark.e2e
 def test_forgetting_one_conversation_leaves_the_others(server):
     url, tracker_url = server
     other = Patient(url, sender=f"other-{uuid.uuid4()}")
@@ -92,22 +91,19 @@ def test_forgetting_one_conversation_leaves_the_others(server):
     assert stored_events(tracker_url, other.sender) > 0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.system)])
 def forgetting_store(request, tmp_path: Path):
     """The store as Rasa builds it from the endpoints file, on each database."""
     if request.param == "sqlite":
         store = ForgettingSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "c.db"))
         yield store, f"sqlite:///{tmp_path / 'c.db'}"
         return
-    bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(NOT_INSTALLED)
-    with running_postgres(bin_dir) as url:
-        parsed = sa.engine.make_url(url)
-        store = ForgettingSQLTrackerStore(dialect="postgresql", host=parsed.host, port=parsed.port,
-                                          db=parsed.database, username=parsed.username)
-        yield store, url
-        store.engine.dispose()
+    url = request.getfixturevalue("postgres_server")
+    parsed = sa.engine.make_url(url)
+    store = ForgettingSQLTrackerStore(dialect="postgresql", host=parsed.host, port=parsed.port,
+                                      db=parsed.database, username=parsed.username)
+    yield store, url
+    store.engine.dispose()
 
 
 def test_the_store_deletes_every_session_of_the_sender_only(forgetting_store):

@@ -1,5 +1,9 @@
 """How a medical answer's status and sources reach the patient."""
+import pytest
+
 from connectors.provenance import provenance_of, with_source_line
+
+pytestmark = pytest.mark.unit
 
 MEDICAL = {
     "text": "Botox is FDA-approved for chronic migraine.",

@@ -16,13 +16,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from actions.storage import BookingStore, ContactRequest, contact_requests
-from tests.postgres import create_database
+from common.paths import ROOT
+from local_services.postgres import create_database
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.unit
+
 DAY = 24 * 60 * 60
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.system)])
 def databases(request, tmp_path: Path):
     """(tracker store URL, bookings URL), both empty."""
     if request.param == "sqlite":
@@ -85,7 +87,7 @@ def references(url: str) -> set:
 
 def purge(tracker_url: str, bookings_url: str, *arguments: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TRACKER_STORE_URL": tracker_url, "BOOKINGS_DATABASE_URL": bookings_url}
-    return subprocess.run([sys.executable, "-m", "tools.purge", *arguments], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "staff.purge", *arguments], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -20,16 +20,12 @@ import sqlalchemy as sa
 import yaml
 
 from actions.storage import BookingStore, hash_sender_id
-from tests.postgres import (
-    NOT_INSTALLED,
-    PostgresUnavailable,
-    create_database,
-    find_postgres_bin,
-    running_postgres,
-)
-from tests.redis import running_redis
-from tests.servers import ROOT, Patient, action_server, rasa_server
-from tests.test_booking_e2e import a_bookable_wednesday, reference_in
+from common.paths import ROOT
+from local_services.postgres import create_database
+from tests.booking import a_bookable_wednesday, reference_in
+from tests.servers import Patient, action_server, rasa_server
+
+pytestmark = pytest.mark.system
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
@@ -43,25 +39,12 @@ class Replicas(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    bin_dir = find_postgres_bin()
-    if bin_dir is None:
-        pytest.skip(NOT_INSTALLED)
-    try:
-        with running_postgres(bin_dir) as url:
-            yield url
-    except PostgresUnavailable as problem:
-        pytest.skip(f"PostgreSQL could not be started: {problem}")
-
-
-@pytest.fixture(scope="module")
-def replicas(artifacts, postgres: str) -> Iterator[Replicas]:
+def replicas(artifacts, postgres_cluster: str, redis_url: str) -> Iterator[Replicas]:
     # Conversations and bookings in two databases of the same PostgreSQL server, as
     # in a deployment where the clinic runs one database server.
-    tracker_url = postgres
-    bookings_url = create_database(postgres)
+    tracker_url = create_database(postgres_cluster)
+    bookings_url = create_database(postgres_cluster)
     with ExitStack() as stack:
-        redis_url = stack.enter_context(running_redis())
         action_url = stack.enter_context(
             action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}))
         shared = {"TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": redis_url}
@@ -225,3 +208,4 @@ def test_replicas_share_the_postgresql_tracker_and_the_redis_lock(replicas: Repl
     kinds = [e["action"] if e["type"] == "action" else e["type"] for e in events]
     second = [i for i, kind in enumerate(kinds) if kind == "user"][1]
     assert "action_listen" in kinds[:second] and kinds[second - 1] == "action_listen", kinds
+

@@ -1,12 +1,14 @@
 """The staff report, end to end: known conversations in, exact numbers out.
 
-One real Rasa server (REST and Twilio, the platform faked) and one action server
-talk through a scripted set of conversations into their own SQLite tracker
-store. Then `python -m tools.report` and `python -m tools.review` run on that
-store and every count in the CSV files is checked against the script. The
-script's intents are checked against the model first (/model/parse), so a
-retrained model that reads a message differently fails with a clear message.
+The shared stack (REST and Twilio, the platform faked) talks through a scripted
+set of conversations. Those conversations, and only those, are then copied from
+its SQLite tracker store into a database of their own; `python -m staff.report`
+and `python -m staff.review` run on that copy and every count in the CSV files
+is checked against the script. The script's intents are checked against the
+model first, so a retrained model that reads a message differently fails with
+a clear message.
 """
+import asyncio
 import csv
 import json
 import re
@@ -22,17 +24,18 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
-import requests
 import yaml
-from playwright.sync_api import sync_playwright
 
-from actions.clinic_data import current_clinic
-from tests.browser import ARTIFACTS, launch_chromium
-from tests.fake_platforms import FakePlatforms
-from tests.servers import ROOT, Patient, action_server, base_env, rasa_server
-from tests.test_booking_e2e import a_bookable_wednesday
-from tests.test_channels import TWILIO_NUMBER, TWILIO_PUBLIC_URL, TWILIO_SID, TWILIO_TOKEN, Sms
-from tools.report_data import HIDDEN_TEXT, redact
+from clinic.config import current_clinic
+from common.paths import ROOT
+from local_services.processes import base_env
+from staff.report_data import HIDDEN_TEXT, redact
+from tests.booking import a_bookable_wednesday
+from tests.infrastructure import ARTIFACTS
+from tests.platforms import Sms
+from tests.servers import Patient
+
+pytestmark = pytest.mark.e2e
 
 FORM = "(answer to a form question)"  # consumed by the booking form: not a topic
 PHONE, EMAIL = "617 555 0188", "jane.roe@example.com"
@@ -92,10 +95,9 @@ def scripts() -> List[Script]:
 # ---------------------------------------------------------------------------
 # Driving the conversations
 # ---------------------------------------------------------------------------
-def parse(server: str, text: str) -> dict:
-    reply = requests.post(f"{server}/model/parse", json={"text": text}, timeout=30)
-    reply.raise_for_status()
-    return reply.json()
+def parse(agent, text: str) -> dict:
+    """What the model in service makes of `text` (the same model the stack runs)."""
+    return asyncio.run(agent.parse_message(text))
 
 
 def wait_for_turn(database: Path, sender: str, user_messages: int, timeout: float = 30) -> None:
@@ -130,26 +132,17 @@ def age(database: Path, sender: str, days: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def conversations(artifacts: Path, tmp_path_factory) -> dict:
-    """Drives every script through real servers; returns the database and the scripts."""
+def conversations(stack, trained_agent, tmp_path_factory) -> dict:
+    """Drives every script through the shared stack, then copies just those
+    conversations into a database of their own; returns it and the scripts."""
     work = tmp_path_factory.mktemp("report")
+    script_list = scripts()
+    parses = check_the_model_reads_the_script(trained_agent, script_list)
+    for script in script_list:
+        drive(stack.url, stack.tracker_db, script)
     database = work / "conversations.db"
-    credentials = work / "credentials.yml"
-    with FakePlatforms() as fake:
-        credentials.write_text(yaml.safe_dump({
-            "connectors.rest.SourcedRestInput": {},
-            "connectors.channels.TwilioChannel": {
-                "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN, "twilio_number": TWILIO_NUMBER,
-                "public_url": TWILIO_PUBLIC_URL, "api_base": fake.api_base("twilio")},
-        }))
-        with action_server(artifacts, env={"BOOKINGS_DATABASE_URL": f"sqlite:///{work / 'bookings.db'}"}) as action_url:
-            with rasa_server(artifacts, action_url, ["--credentials", str(credentials), "--enable-api"],
-                             env={"TRACKER_STORE_URL": f"sqlite:///{database}"}) as server:
-                script_list = scripts()
-                parses = check_the_model_reads_the_script(server, script_list)
-                for script in script_list:
-                    drive(server, database, script)
-    for script in script_list:  # servers stopped: nothing else writes now
+    copy_conversations(stack.tracker_db, database, [script.sender for script in script_list])
+    for script in script_list:  # only this copy is aged
         if script.expired:
             age(database, script.sender, current_clinic().privacy.retention_days + 1)
         elif script.days_ago:
@@ -157,10 +150,21 @@ def conversations(artifacts: Path, tmp_path_factory) -> dict:
     return {"database": database, "scripts": script_list, "parses": parses, "work": work}
 
 
-def check_the_model_reads_the_script(server: str, script_list: List[Script]) -> Dict[str, dict]:
+def copy_conversations(source: Path, target: Path, senders: List[str]) -> None:
+    """A consistent copy of the live store (SQLite's backup API), then only `senders` kept."""
+    with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
+        live.backup(copy)
+        marks = ",".join("?" * len(senders))
+        copy.execute(f"DELETE FROM events WHERE sender_id NOT IN ({marks})", senders)
+    with sqlite3.connect(target) as copy:
+        kept = {row[0] for row in copy.execute("SELECT DISTINCT sender_id FROM events")}
+    assert kept == set(senders), "every scripted conversation was stored"
+
+
+def check_the_model_reads_the_script(agent, script_list: List[Script]) -> Dict[str, dict]:
     parses, misread = {}, []
     for text, intent in ((t, i) for s in script_list for t, i in s.turns if i != FORM):
-        parses[text] = parse(server, text)
+        parses[text] = parse(agent, text)
         got = parses[text]["intent"]["name"]
         if got != intent:
             misread.append(f"{text!r} is {got}, not {intent}")
@@ -184,7 +188,7 @@ def report(conversations) -> Path:
     holdout = conversations["work"] / "nlu_holdout.json"
     holdout.write_text(json.dumps({"intent_accuracy": 0.9321, "intent_macro_f1": 0.9123,
                                    "condition_entity_f1": 0.95, "measured_at": "2026-11-25T10:00:00+00:00"}))
-    run_tool("tools.report", "--tracker-store-url", f"sqlite:///{conversations['database']}",
+    run_tool("staff.report", "--tracker-store-url", f"sqlite:///{conversations['database']}",
              "--out", str(out), "--low-confidence", str(THRESHOLD), "--holdout", str(holdout))
     return out
 
@@ -192,7 +196,7 @@ def report(conversations) -> Path:
 @pytest.fixture(scope="module")
 def review(conversations) -> Path:
     out = conversations["work"] / "review" / "unanswered.yml"
-    run_tool("tools.review", "--tracker-store-url", f"sqlite:///{conversations['database']}", "--out", str(out))
+    run_tool("staff.review", "--tracker-store-url", f"sqlite:///{conversations['database']}", "--out", str(out))
     return out
 
 
@@ -327,27 +331,25 @@ def test_no_personal_data_in_any_output(conversations, report, review):
             assert digits[-7:] not in re.sub(r"\D", "", content), f"a phone number in {path.name}"
 
 
-def test_the_page_is_self_contained_and_opens_without_errors(report):
+def test_the_page_is_self_contained_and_opens_without_errors(report, browser):
     page_html = (report / "report.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", page_html), "external resource"
     assert page_html.count('src="data:image/png;base64,') == 6
     assert "0.9321" in page_html and "trained_at" in page_html
     errors: List[str] = []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: errors.append(f"request {r.url}") if not r.url.startswith(("file:", "data:")) else None)
-            page.goto((report / "report.html").as_uri())
-            assert page.locator("h1").inner_text() == "Assistant insights"
-            assert page.locator("img").count() == 6
-            assert all(page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)"))
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    try:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: errors.append(f"request {r.url}") if not r.url.startswith(("file:", "data:")) else None)
+        page.goto((report / "report.html").as_uri())
+        assert page.locator("h1").inner_text() == "Assistant insights"
+        assert page.locator("img").count() == 6
+        assert all(page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    finally:
+        page.close()
     assert errors == []
 
 

@@ -1,6 +1,6 @@
 """Security checks against the assistant started the way `make run` starts it.
 
-scripts/run-assistant runs here for real (own ports, own var dir, own SQLite
+deploy/run-assistant runs here for real (own ports, own var dir, own SQLite
 files), with SITE_ORIGIN set, so what is checked is what a clinic deploys:
 the HTTP API is off, `/` shows no version, no Server header, CORS only for the
 clinic's site, and both servers listen on loopback only.
@@ -16,9 +16,12 @@ from typing import Dict, Iterator
 import pytest
 import requests
 
-from tests.servers import ROOT, base_env, free_port
+from common.paths import ROOT
+from local_services.processes import base_env, free_port
 
-SCRIPT = ROOT / "scripts" / "run-assistant"
+pytestmark = pytest.mark.unit
+
+SCRIPT = ROOT / "deploy" / "run-assistant"
 SITE_ORIGIN = "https://www.harborview-clinic.example"
 API_PATHS = ["/status", "/version", "/model/parse", "/conversations/someone/tracker",
              "/conversations/someone/messages", "/domain", "/model"]
@@ -66,7 +69,7 @@ def test_servers_bind_to_loopback_by_default_and_cors_is_never_everyone():
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory, artifacts: Path) -> Iterator[Dict[str, str]]:
-    """scripts/run-assistant, running; yields its URLs and ports."""
+    """deploy/run-assistant, running; yields its URLs and ports."""
     work = tmp_path_factory.mktemp("deployed")
     rasa_port, action_port = free_port(), free_port()
     env = {
@@ -104,6 +107,7 @@ def deployed(tmp_path_factory, artifacts: Path) -> Iterator[Dict[str, str]]:
                 process.wait()
 
 
+@pytest.mark.system
 def test_the_http_api_is_off(deployed):
     for path in API_PATHS:
         for method in ("GET", "POST", "PUT"):
@@ -114,6 +118,7 @@ def test_the_http_api_is_off(deployed):
                 assert leak not in reply.text.lower(), (method, path, reply.text[:200])
 
 
+@pytest.mark.system
 def test_no_version_banner_or_server_header(deployed):
     root = requests.get(deployed["url"] + "/", timeout=10)
     assert root.status_code == 200
@@ -127,6 +132,7 @@ def test_no_version_banner_or_server_header(deployed):
     assert answer.status_code == 200 and "server" not in {n.lower() for n in answer.headers}
 
 
+@pytest.mark.system
 def test_cors_is_only_for_the_clinic_site(deployed):
     webhook = deployed["url"] + "/webhooks/rest/webhook"
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
@@ -140,6 +146,7 @@ def test_cors_is_only_for_the_clinic_site(deployed):
         assert "Access-Control-Allow-Origin" not in post.headers, origin
 
 
+@pytest.mark.system
 def test_a_cross_site_form_post_is_refused(deployed):
     # A page on any site can send a form or text/plain without a CORS preflight.
     webhook = deployed["url"] + "/webhooks/rest/webhook"
@@ -164,6 +171,7 @@ def listening_addresses(port: int) -> set:
     return found
 
 
+@pytest.mark.system
 def test_both_servers_listen_on_loopback_only(deployed):
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
     for port in (int(deployed["rasa_port"]), int(deployed["action_port"])):

@@ -6,6 +6,8 @@ import spacy
 
 from spacy_pipeline.build import LEXICON_DIR, build_pipeline, load_lexicon
 
+pytestmark = pytest.mark.unit
+
 
 def write_lexicon(folder: Path, text: str) -> Path:
     (folder / "test.yml").write_text(text)

@@ -2,16 +2,19 @@
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from tests.servers import ROOT
+
+pytestmark = pytest.mark.unit
 
 TELEGRAM = {"TELEGRAM_ACCESS_TOKEN": "123:abc", "TELEGRAM_SECRET_TOKEN": "s3cret"}
 
 
 def write_credentials(tmp_path, env):
     target = tmp_path / "credentials.yml"
-    result = subprocess.run([sys.executable, "-m", "tools.credentials", str(target)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "deploy.credentials", str(target)], cwd=ROOT,
                             env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
                             timeout=120)
     return result, target
@@ -28,7 +31,7 @@ def test_a_fully_configured_channel_is_enabled_without_writing_its_secrets(tmp_p
     result, target = write_credentials(tmp_path, TELEGRAM)
     assert result.returncode == 0, result.stderr
     text = target.read_text()
-    assert "connectors.channels.TelegramChannel" in text
+    assert "connectors.telegram.TelegramChannel" in text
     assert "s3cret" not in text and "${TELEGRAM_SECRET_TOKEN}" in text
 
 

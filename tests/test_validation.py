@@ -9,17 +9,21 @@ from zoneinfo import ZoneInfo
 
 from actions.validation import (
     UNREADABLE_TIME,
-    BookingWindow,
     Invalid,
+    parse_contact,
+    parse_name,
+    parse_preferred_time,
+)
+from clinic.hours import (
+    BookingWindow,
     OpeningHours,
     closing_time_today,
     describe_hours_for_day,
     is_open_at,
     next_opening,
-    parse_contact,
-    parse_name,
-    parse_preferred_time,
 )
+
+pytestmark = pytest.mark.unit
 
 NEW_YORK = ZoneInfo("America/New_York")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

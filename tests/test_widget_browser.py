@@ -1,7 +1,7 @@
 """The website chat widget in a real browser (Debian's Chromium, via Playwright).
 
 The demo page and widget.js are served by a real Rasa server (the widget
-channel), which answers through the REST channel with help from a real action
+channel) of the shared stack, which answers through the REST channel with help from a real action
 server, all on loopback. A few tests replace the webhook's answer with
 page.route to check rendering and timeouts exactly.
 """
@@ -12,10 +12,12 @@ from typing import Iterator, List
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from tests.browser import ARTIFACTS, launch_chromium, widget_servers
-from tests.test_booking_e2e import a_bookable_wednesday
+from tests.infrastructure import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+from tests.booking import a_bookable_wednesday
 
 WEBHOOK = "**/webhooks/rest/webhook"
 SENDER_KEY = "clinic-chat-sender"
@@ -32,18 +34,9 @@ MIGRAINE_FOLLOW_UPS = {"/ask_onset": "How soon does it work?", "/ask_insurance":
 # Fixtures
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)  # skips before the servers start if there is no Chromium
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def demo_url(browser: Browser, tmp_path_factory) -> Iterator[str]:
-    """The demo page on a real Rasa server; started once, it takes 20-40 s."""
-    with widget_servers(ARTIFACTS, tmp_path_factory.mktemp("widget")) as base_url:
-        yield f"{base_url}/webhooks/widget/"
+def demo_url(stack) -> str:
+    """The demo page, served by the shared stack's Rasa server."""
+    return f"{stack.url}/webhooks/widget/"
 
 
 class PageProblems:
@@ -412,7 +405,7 @@ def test_the_sender_id_lives_in_session_storage_and_clear_starts_over(page: Page
 # Privacy notice, injection attempts and rate limits
 # ---------------------------------------------------------------------------
 def test_the_privacy_notice_gives_the_clinics_retention_and_how_to_forget(page: Page, demo_url: str):
-    from actions.clinic_data import current_clinic
+    from clinic.config import current_clinic
 
     days = current_clinic().privacy.retention_days
     open_widget(page, demo_url)

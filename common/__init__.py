@@ -1,0 +1,1 @@
+"""Small helpers every process shares: where things are, and key files."""

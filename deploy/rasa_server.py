@@ -1,0 +1,18 @@
+"""Runs Rasa's command line (`run`, `test`, `train`, …) with the project's start-up fixes.
+
+    python -m deploy.rasa_server run --model models/assistant.tar.gz ...
+
+The same arguments as `rasa`. Why not `rasa` itself:
+
+- The logistic regression classifier loads with skops, and skops.io, on import,
+  looks up the module of every numpy and scipy ufunc by scanning all of
+  sys.modules. After TensorFlow (which `rasa` imports first) that is thousands
+  of modules, and it costs about 8 of the 28 seconds a server takes to start.
+  Imported first, skops.io builds the same table of trusted types (checked) in
+  a fraction of the time.
+"""
+import skops.io  # noqa: F401  (must come before rasa: see above)
+from rasa.__main__ import main
+
+if __name__ == "__main__":
+    main()

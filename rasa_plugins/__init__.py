@@ -1,0 +1,5 @@
+"""Plug-ins the Rasa server loads from the endpoints file (deploy/endpoints.py):
+
+- tracker_store.py: Rasa's SQL tracker store plus forget-me
+- lock_store.py:    Rasa's Redis lock store with atomic ticket updates
+"""
