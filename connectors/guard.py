@@ -11,11 +11,12 @@ Before a message reaches Rasa it is:
   from the entities. Only an exact payload of a button in the bot's latest
   turn, or a bare "/intent" of the domain (the same as tapping a button),
   passes; anything else is handled as typed text;
-- rate limited per sender and per client IP (sliding windows in this
-  process's memory: with several replicas each one limits its own share, so
-  a client spread over N replicas gets up to N times the limit). Requests
-  from loopback are not limited per IP unless a trusted proxy names the client
-  (tests; a same-host proxy must set BOT_TRUST_X_FORWARDED_FOR).
+- rate limited per sender and per client IP (sliding windows). With a Redis
+  URL (LOCK_STORE_URL, which replicas need anyway) the counts live in Redis, so
+  N replicas together allow the configured limit, not N times it; otherwise
+  they are kept in this process's memory. Requests from loopback are not
+  limited per IP unless a trusted proxy names the client (tests; a same-host
+  proxy must set BOT_TRUST_X_FORWARDED_FOR).
 
 Environment:
     BOT_MAX_MESSAGE_CHARS           longest accepted message (default 2000)
@@ -25,6 +26,7 @@ Environment:
     BOT_TRUST_X_FORWARDED_FOR       "true" behind a reverse proxy that sets
                                     X-Forwarded-For; otherwise it is ignored,
                                     since any client can send that header.
+    LOCK_STORE_URL                  redis://…: count the limits in Redis
 
 The replies' wording is in clinic/messages.yml, under `input:`.
 """
@@ -264,18 +266,58 @@ class SlidingWindowLimiter:
             return max(1, int(hits[0] + self.window_seconds - now + 0.999))
 
 
+class SharedWindowLimiter:
+    """The same sliding window, counted in Redis so that every replica shares it.
+
+    The `limits` library's moving window (a Redis list per key, checked and
+    appended in one Lua script). If Redis fails, the message is let through and
+    the error logged: a patient's message is never dropped because of the limiter.
+    """
+
+    def __init__(self, limit: int, window_seconds: int, redis_url: str, scope: str) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._item = RateLimitItemPerSecond(limit, window_seconds, namespace=f"botoxclinic-{scope}")
+        self._storage = storage_from_string(redis_url)  # the limiter holds only a weak reference
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    def allow(self, key: str) -> bool:
+        try:
+            return self._limiter.hit(self._item, key)
+        except Exception:  # Redis unreachable: let the message through
+            logger.exception("The shared rate limit could not be checked")
+            return True
+
+    def retry_after(self, key: str) -> int:
+        try:
+            reset_at, remaining = self._limiter.get_window_stats(self._item, key)
+        except Exception:
+            logger.exception("The shared rate limit could not be read")
+            return 0
+        return 0 if remaining > 0 else max(1, int(reset_at - time.time() + 0.999))
+
+
 @dataclass
 class RateLimits:
-    per_sender: SlidingWindowLimiter
-    per_ip: SlidingWindowLimiter
+    per_sender: Any  # SlidingWindowLimiter or SharedWindowLimiter: allow(key), retry_after(key)
+    per_ip: Any
 
     @classmethod
     def from_environment(cls) -> "RateLimits":
         window = _env_int("BOT_RATE_LIMIT_WINDOW_SECONDS", 60)
-        return cls(
-            per_sender=SlidingWindowLimiter(_env_int("BOT_RATE_LIMIT_PER_SENDER", 20), window),
-            per_ip=SlidingWindowLimiter(_env_int("BOT_RATE_LIMIT_PER_IP", 60), window),
-        )
+        per_sender = _env_int("BOT_RATE_LIMIT_PER_SENDER", 20)
+        per_ip = _env_int("BOT_RATE_LIMIT_PER_IP", 60)
+        redis_url = (os.environ.get("LOCK_STORE_URL") or "").strip()
+        if redis_url:
+            logger.info("Rate limits are counted in Redis, shared by every replica")
+            return cls(per_sender=SharedWindowLimiter(per_sender, window, redis_url, "sender"),
+                       per_ip=SharedWindowLimiter(per_ip, window, redis_url, "ip"))
+        return cls(per_sender=SlidingWindowLimiter(per_sender, window),
+                   per_ip=SlidingWindowLimiter(per_ip, window))
 
     def allow(self, sender_key: str, ip: Optional[str] = None) -> bool:
         """Counts one message; False if the sender or (when given) the IP is over its limit."""

@@ -16,10 +16,12 @@ from typing import Dict, Iterator, List, NamedTuple
 
 import pytest
 import redis
+import requests
 import sqlalchemy as sa
 import yaml
 
 from actions.storage import BookingStore, hash_sender_id
+from clinic.config import messages
 from common.paths import ROOT
 from local_services.postgres import create_database
 from tests.booking import a_bookable_wednesday, reference_in
@@ -28,6 +30,8 @@ from tests.servers import Patient, action_server, rasa_server
 pytestmark = pytest.mark.system
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+# Counted in Redis, so both replicas together allow this many, not twice as many.
+PER_SENDER_LIMIT = 12
 
 
 class Replicas(NamedTuple):
@@ -47,7 +51,8 @@ def replicas(artifacts, postgres_cluster: str, redis_url: str) -> Iterator[Repli
     with ExitStack() as stack:
         action_url = stack.enter_context(
             action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}))
-        shared = {"TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": redis_url}
+        shared = {"TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": redis_url,
+                  "BOT_RATE_LIMIT_PER_SENDER": str(PER_SENDER_LIMIT)}
         # Started side by side, as replicas are: it halves the wait and also covers
         # two servers creating the tracker store's tables at the same moment.
         a, b = _start_together(
@@ -209,3 +214,15 @@ def test_replicas_share_the_postgresql_tracker_and_the_redis_lock(replicas: Repl
     second = [i for i, kind in enumerate(kinds) if kind == "user"][1]
     assert "action_listen" in kinds[:second] and kinds[second - 1] == "action_listen", kinds
 
+
+def test_the_rate_limit_is_shared_by_the_replicas(replicas: Replicas):
+    sender = f"replicas-limit-{uuid.uuid4()}"
+    servers = [Patient(replicas.a, sender), Patient(replicas.b, sender)]
+    statuses = []
+    for turn in range(PER_SENDER_LIMIT + 1):  # blank messages: counted, answered without NLU
+        reply = requests.post(servers[turn % 2].url, json={"sender": sender, "message": " "}, timeout=30)
+        statuses.append(reply.status_code)
+    assert statuses == [200] * PER_SENDER_LIMIT + [429], statuses
+    refused = requests.post(servers[0].url, json={"sender": sender, "message": "hi"}, timeout=30)
+    assert refused.status_code == 429
+    assert refused.json()[0]["text"] == messages()["input"]["rate_limited"]
