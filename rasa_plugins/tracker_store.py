@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store, plus forget-me.
+"""Rasa's SQL tracker store, plus forget-me, and SQLite in WAL mode.
 
 Selected in the endpoints file (deploy/endpoints.py) as
 `type: rasa_plugins.tracker_store.ForgettingSQLTrackerStore`; Rasa builds it with the same
@@ -10,8 +10,17 @@ delete the conversation itself: the save at the end of its turn would write the
 rows back. Instead, when the turn just handled ran `action_forget_conversation`,
 save() deletes every stored event of that sender (all sessions) and stores
 nothing of the turn. The next message then starts a new conversation.
+
+On SQLite (the embedded default) the file is put in write-ahead-log mode with
+synchronous=NORMAL: a commit appends to the log instead of rewriting pages and
+waiting for two fsyncs, and readers no longer block the writer. Every committed
+turn survives the Rasa process being killed (tests/test_faults.py kills it);
+only a power cut or OS crash can lose the last turns committed before it.
+PostgreSQL is left as Rasa configures it.
 """
 import logging
+from typing import Any
+
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -32,8 +41,26 @@ def forget_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class ForgettingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose save() deletes a conversation the patient asked to forget."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy opens a new SQLite connection for every session by default
+            # (NullPool); reusing a few saves the connect and the pragmas per query.
+            self.engine.dispose()
+            self.engine = sa.create_engine(self.engine.url, poolclass=sa.pool.QueuePool, pool_size=4,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if forget_requested(tracker):
