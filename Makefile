@@ -76,13 +76,14 @@ test-deps:
 		else echo "Missing$$missing: install with sudo apt-get install$$missing (with CI=true the tests that need them fail)."; fi; \
 	fi
 
-# The whole suite; prints the 15 slowest tests (pytest.ini).
+# The whole suite in two processes, one per core (see tests/conftest.py); prints
+# the 15 slowest tests (pytest.ini).
 test: $(MODEL) test-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The unit tier only: nothing that starts a server. The everyday loop.
 test-fast: $(MODEL)
-	$(BIN)/python -m pytest -m "unit and not e2e and not system"
+	$(BIN)/python -m pytest -n 2 -m "unit and not e2e and not system"
 
 # Staff: booking and callback requests (BOOKINGS_DATABASE_URL selects PostgreSQL).
 bookings: $(INSTALLED)

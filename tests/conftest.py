@@ -7,7 +7,10 @@ PostgreSQL case marked system):
   e2e     talks to the shared running assistant (`stack`) or a browser
   system  starts processes of its own (faults, replicas, start-up refusals, rate
           limits) or uses PostgreSQL or Redis
-`make test-fast` runs the unit tier; `make test` runs them all.
+`make test-fast` runs the unit tier; `make test` runs them all in two processes
+(pytest-xdist, one per core): the e2e tier stays together on one of them, with
+the one shared stack, and each system module stays whole on one of them, with
+its own servers; unit tests go wherever there is room.
 
 With CI=true, missing infrastructure (PostgreSQL, Redis, Chromium) fails the run
 instead of skipping tests, so a CI machine cannot silently test less.
@@ -51,18 +54,27 @@ def tier(item) -> int:
     return max(index for index, name in enumerate(TIERS) if item.get_closest_marker(name))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items) -> None:
     untiered = [item.nodeid for item in items if not any(item.get_closest_marker(t) for t in TIERS)]
     if untiered:
         raise pytest.UsageError(f"each test needs one of the markers {', '.join(TIERS)}: "
                                 f"{', '.join(untiered[:10])}")
+    for item in items:
+        if tier(item) == 1:
+            item.add_marker(pytest.mark.xdist_group("shared-stack"))
+        elif tier(item) == 2:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     # Unit tests first: they run while the shared stack boots in the background.
     items.sort(key=tier)
 
 
 def pytest_collection_finish(session) -> None:
     # The shared assistant takes about 20 s to start: boot it while the first
-    # tests run, if any selected test needs it.
+    # tests run, if any selected test needs it. Not in an xdist worker: every
+    # worker collects every test, and only one of them will run the e2e tier.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any("stack" in getattr(item, "fixturenames", ()) for item in session.items):
         SharedStack.instance().start_in_background()
 
