@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 from connectors import guard
 from connectors.hardening import install_on_start
 from connectors.provenance import provenance_of, with_source_line
+from nlu_components import safety_notes
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,14 @@ async def run_turn(turn: Awaitable[Any]) -> None:
         _turns_in_progress.add(task)
         task.add_done_callback(_log_late_failure)
         raise
+
+
+def safety_note_line(kind: Text) -> Text:
+    """The gentle line added after an answer when the NLU sensed distress (see
+    nlu_components/safety_notes.py); wording in clinic/messages.yml."""
+    from clinic.config import messages
+
+    return messages()["safety_notes"][kind]
 
 
 def apology() -> Text:
@@ -168,14 +177,17 @@ class SourcedRestInput(RestInput):
         collector = SourcedOutputChannel()
         message = UserMessage(text, collector, sender, input_channel=self.name(),
                               metadata=self.get_metadata(request))
-        try:
-            await run_turn(on_new_message(message))
-        except asyncio.TimeoutError:
-            logger.error("Answering a REST message took over %ss", RESPONSE_TIMEOUT_SECONDS)
-        except Exception:
-            # Never log the message itself: it may hold health details.
-            logger.exception("Handling a REST message failed")
+        with safety_notes.collecting() as notes:
+            try:
+                await run_turn(on_new_message(message))
+            except asyncio.TimeoutError:
+                logger.error("Answering a REST message took over %ss", RESPONSE_TIMEOUT_SECONDS)
+            except Exception:
+                # Never log the message itself: it may hold health details.
+                logger.exception("Handling a REST message failed")
         if not collector.messages:
             # Rasa answers nothing when an action fails; never leave a patient in silence.
             await collector.send_text_message(sender, apology())
+        for kind in notes:
+            await collector.send_text_message(sender, safety_note_line(kind))
         return collector.messages

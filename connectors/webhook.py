@@ -30,7 +30,8 @@ from sanic.response import HTTPResponse
 
 from connectors import guard
 from connectors.platform_api import PlatformOutput
-from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology, run_turn
+from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology, run_turn, safety_note_line
+from nlu_components import safety_notes
 
 logger = logging.getLogger(__name__)
 
@@ -191,12 +192,15 @@ class SignedWebhookChannel(InputChannel):
         if verdict.problem != "ok":  # e.g. "option": a numbered option was chosen
             logger.info("%s: a %s was %s", self.name(), message.kind, verdict.problem)
         user_message = UserMessage(verdict.text, output, message.sender_id, input_channel=self.name())
-        try:
-            await run_turn(on_new_message(user_message))
-        except asyncio.TimeoutError:
-            logger.error("%s: answering took over %ss", self.name(), RESPONSE_TIMEOUT_SECONDS)
-        except Exception:
-            logger.exception("%s: answering a %s failed", self.name(), message.kind)
+        with safety_notes.collecting() as notes:
+            try:
+                await run_turn(on_new_message(user_message))
+            except asyncio.TimeoutError:
+                logger.error("%s: answering took over %ss", self.name(), RESPONSE_TIMEOUT_SECONDS)
+            except Exception:
+                logger.exception("%s: answering a %s failed", self.name(), message.kind)
         if output.messages_sent == 0:
             # Rasa answers nothing when an action fails; never leave a patient in silence.
             await output.send_text_message(message.reply_to, apology())
+        for kind in notes:
+            await output.send_text_message(message.reply_to, safety_note_line(kind))

@@ -1,37 +1,179 @@
-"""Safety override: a message with a red flag is an emergency, whatever else it says.
+"""Safety first, and only where there is evidence: the red-flag guard.
 
-The classifier alone can miss "I can't breathe, also how long does it last?",
-so any `red_flag` entity found by the entity ruler replaces the predicted intent.
-Self-harm goes to the crisis answer, every other red flag to the emergency answer.
+Two kinds of evidence, treated differently:
+
+1. A red-flag phrase from the lexicon (spacy_pipeline/lexicon/red_flags.yml),
+   found by the entity ruler, or a red-flag pattern (red_flag_patterns.yml: the
+   same things said in many words, "I can barely swallow"). Its answer comes first, whatever else the message
+   says: self-harm gets the crisis answer (988); trouble breathing, swallowing or
+   speaking or a severe allergic reaction gets the emergency answer (911); a
+   spread sign after an injection (double vision, a drooping eyelid, ...) gets
+   the urgent "contact the clinic today" answer. A phrase does not count when it
+   is negated ("no trouble breathing"), when it is a general question about
+   risks ("can Botox cause trouble swallowing?"), or, for a spread sign, when
+   nothing ties it to a treatment ("I've had double vision for years").
+2. The classifier alone predicting the crisis or emergency intent, with no such
+   phrase. That must not replace the answer to the patient's question: the next
+   intent in the ranking is answered instead (or the fallback, if it is unsure),
+   and a note asks the channel to add one gentle line (988 for a crisis
+   prediction, the standard 911 line for an emergency one) after the answer.
+   The thresholds were chosen by measurement (README, "Safety").
 """
-from typing import Any, Dict, List, Text
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
+
+import yaml
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu_components import safety_notes
+
 RED_FLAG_ENTITY = "red_flag"
-SELF_HARM = "self_harm"
+CRISIS_FLAGS = {"self_harm"}
+EMERGENCY_FLAGS = {"breathing", "swallowing", "speaking", "allergic_reaction"}
+AFTER_TREATMENT_FLAGS = {"after_treatment"}
+# What the patient sees first when two kinds of flag are present.
+LEVELS = ("crisis", "emergency", "after_treatment")
+
+NEGATIONS = {
+    "no", "not", "never", "without", "nor", "neither", "none", "nothing",
+    "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't",
+    "arent", "wasn't", "wasnt", "haven't", "havent", "hasn't", "hasnt", "hadn't", "hadnt",
+}
+NEGATION_WINDOW_WORDS = 4
+# Crisis phrases are often negative themselves ("I don't see a reason to keep
+# living"): only a denial right before the phrase counts ("I'm not suicidal").
+CRISIS_DENIALS = {"not", "never", "no"}
+CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|however|though|although|except|yet)\b", re.I)
+WORD = re.compile(r"[a-z']+")
+# "Can Botox cause trouble swallowing?", "is anaphylaxis a real risk?"
+RISK_QUESTION = re.compile(
+    r"\b(?:cause|causes|causing|caused by|make|makes|give|gives|lead to|leads to|affect|affects|"
+    r"side effects?|risks?|chance of|possible|normal to|likely)\b", re.I)
+# "What if I get double vision after it?": a question about what might happen.
+HYPOTHETICAL = re.compile(r"\b(?:what if|if i|if my|if he|if she|in case|ahead of time|before i)\b", re.I)
+# Something happening now or since a treatment: then it is a report, whatever else.
+HAPPENING = re.compile(
+    r"\b(?:since|now|today|tonight|this morning|last night|yesterday|ago|getting worse|started)\b", re.I)
+# Someone's own experience: the patient's or the person they care for.
+PERSONAL = re.compile(
+    r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|them|"
+    r"their|mom|mum|mother|dad|father|husband|wife|son|daughter|child|kid|partner|friend)\b", re.I)
+TREATMENT = (r"(?:injections?|injected|shots?|botox|botulinum|treatments?|treated|jabs?|"
+             r"procedure|appointment|dysport|xeomin|needles?|session)")
+AFTER_A_TREATMENT = re.compile(
+    rf"\b(?:since|after|following|from)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
+    rf"|\b{TREATMENT}\b[^.!?\n]{{0,50}}\b(?:ago|yesterday|last week|this morning|now|"
+    rf"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+    rf"|\bsince (?:i|we|she|he|they) (?:got|had|started) (?:it|them|this|that)\b", re.I)
+
+
+def is_negated(text: Text, start: int, crisis: bool = False) -> bool:
+    """Whether a negation word stands just before `start` in the same clause."""
+    words = WORD.findall(CLAUSE_BREAK.split(text[:start])[-1].lower())
+    if crisis:
+        return bool(words) and words[-1] in CRISIS_DENIALS
+    return bool(NEGATIONS & set(words[-NEGATION_WINDOW_WORDS:]))
+
+
+def clause_around(text: Text, start: int, end: int) -> Text:
+    return CLAUSE_BREAK.split(text[:start])[-1] + text[start:end] + CLAUSE_BREAK.split(text[end:])[0]
+
+
+def asks_about_a_risk(text: Text, start: int, end: int) -> bool:
+    """A general or hypothetical question about a risk, with nothing happening now:
+    "Can Botox cause trouble swallowing?", "what if I get double vision after it?".
+    "My mom has trouble breathing, is that a side effect?" and "... I've had it
+    since Thursday" are reports: a false alarm costs a message, a miss can cost a life."""
+    if HAPPENING.search(text):
+        return False
+    clause = clause_around(text, start, end)
+    if HYPOTHETICAL.search(clause):
+        return True
+    return bool(RISK_QUESTION.search(clause)) and not PERSONAL.search(clause)
+
+
+def level_of(flag: Text) -> Optional[Text]:
+    if flag in CRISIS_FLAGS:
+        return "crisis"
+    if flag in EMERGENCY_FLAGS:
+        return "emergency"
+    if flag in AFTER_TREATMENT_FLAGS:
+        return "after_treatment"
+    return None
+
+
+def load_patterns(path: Path) -> List[Tuple[Text, Pattern]]:
+    """(category, compiled pattern) for every pattern in the patterns file."""
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(category, re.compile(pattern, re.I))
+            for category, patterns in content.items() for pattern in patterns or []]
+
+
+def pattern_flags(text: Text, patterns: Iterable[Tuple[Text, Pattern]]) -> List[Dict[Text, Any]]:
+    """Pattern matches as red-flag entities, so the same rules apply to them."""
+    return [{"entity": RED_FLAG_ENTITY, "value": category, "start": match.start(), "end": match.end()}
+            for category, pattern in patterns for match in pattern.finditer(text)]
+
+
+def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
+    """The safety levels that red-flag phrases in `text` really report."""
+    levels = []
+    for entity in entities:
+        level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
+        if level is None or is_negated(text, entity["start"], crisis=level == "crisis"):
+            continue
+        if level != "crisis" and asks_about_a_risk(text, entity["start"], entity["end"]):
+            continue
+        if level == "after_treatment" and not AFTER_A_TREATMENT.search(text):
+            continue
+        levels.append(level)
+    return levels
 
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
 class RedFlagGuard(GraphComponent):
-    """Puts the emergency or crisis intent first when a red flag is present."""
+    """Puts the crisis, emergency or after-treatment intent first on real evidence,
+    and keeps the classifier alone from replacing the answer to a question."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            "emergency_intent": "report_emergency_symptoms",
+            # Regular expressions per red-flag category, relative to the working
+            # directory (the repository root, where the servers run).
+            "patterns_file": "spacy_pipeline/lexicon/red_flag_patterns.yml",
             "crisis_intent": "express_crisis",
+            "emergency_intent": "report_emergency_symptoms",
+            "after_treatment_intent": "report_symptoms_after_treatment",
+            # A classifier-only crisis or emergency prediction at or above this
+            # confidence adds the gentle line; below it, nothing is added.
+            "crisis_note_threshold": 0.3,
+            "emergency_note_threshold": 0.3,
+            # The FallbackClassifier's threshold: a demoted answer below it is the fallback.
+            "fallback_threshold": 0.3,
+            "fallback_intent": "nlu_fallback",
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config
+        self._intent_of_level = {
+            "crisis": config["crisis_intent"],
+            "emergency": config["emergency_intent"],
+            "after_treatment": config["after_treatment_intent"],
+        }
+        self._classifier_only = {
+            config["crisis_intent"]: ("crisis", config["crisis_note_threshold"]),
+            config["emergency_intent"]: ("emergency", config["emergency_note_threshold"]),
+        }
+        self._patterns = load_patterns(Path(config["patterns_file"]))
 
     @classmethod
     def create(
@@ -45,30 +187,50 @@ class RedFlagGuard(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            self._override(message)
+            self._guard(message)
         return messages
 
-    def _override(self, message: Message) -> None:
+    def _guard(self, message: Message) -> None:
         entities = message.get(ENTITIES) or []
-        flags = {e["value"] for e in entities if e.get("entity") == RED_FLAG_ENTITY}
-        if not flags:
+        text = message.get(TEXT) or ""
+        levels = evidence_levels(text, entities + pattern_flags(text, self._patterns))
+        if levels:
+            first = min(levels, key=LEVELS.index)
+            self._put_first(message, self._intent_of_level[first], 1.0)
+        else:
+            self._keep_the_question(message)
+        # The flags did their job; keep them out of slots and entity evaluation.
+        message.set(ENTITIES, [e for e in entities if e.get("entity") != RED_FLAG_ENTITY],
+                    add_to_output=True)
+
+    def _keep_the_question(self, message: Message) -> None:
+        """A crisis or emergency predicted by the classifier alone: answer the next intent."""
+        intent = message.get(INTENT) or {}
+        predicted = self._classifier_only.get(intent.get("name"))
+        if predicted is None:
             return
-        intent_name = (
-            self._config["crisis_intent"]
-            if SELF_HARM in flags
-            else self._config["emergency_intent"]
-        )
-        intent = {"name": intent_name, "confidence": 1.0}
-        ranking = [
-            entry
-            for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get("name") != intent_name
-        ]
+        kind, threshold = predicted
+        confidence = float(intent.get("confidence") or 0.0)
+        answer, answer_confidence = self._next_answer(message)
+        if answer_confidence < self._config["fallback_threshold"]:
+            answer, answer_confidence = self._config["fallback_intent"], confidence
+        self._put_first(message, answer, answer_confidence)
+        if confidence >= threshold:
+            note = {"kind": kind, "confidence": round(confidence, 4)}
+            message.set(safety_notes.PARSE_KEY, note, add_to_output=True)
+            safety_notes.leave(kind)
+
+    def _next_answer(self, message: Message) -> Tuple[Text, float]:
+        demoted = set(self._classifier_only) | {self._config["fallback_intent"]}
+        for entry in message.get(INTENT_RANKING_KEY) or []:
+            if entry.get("name") not in demoted:
+                return entry["name"], float(entry.get("confidence") or 0.0)
+        return self._config["fallback_intent"], 0.0
+
+    @staticmethod
+    def _put_first(message: Message, intent_name: Text, confidence: float) -> None:
+        intent = {"name": intent_name, "confidence": confidence}
+        ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
+                   if entry.get("name") != intent_name]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
-        # The flags did their job; keep them out of slots and entity evaluation.
-        message.set(
-            ENTITIES,
-            [e for e in entities if e.get("entity") != RED_FLAG_ENTITY],
-            add_to_output=True,
-        )

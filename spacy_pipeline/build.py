@@ -30,6 +30,8 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[st
     """Merges every lexicon file into {label: {canonical value: [phrases]}}."""
     lexicon: Dict[str, Dict[str, List[str]]] = {}
     for path in sorted(lexicon_dir.glob("*.yml")):
+        if path.name.endswith("_patterns.yml"):
+            continue  # regular expressions, read by the red-flag guard itself
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for label, values in content.items():
             for canonical, phrases in (values or {}).items():

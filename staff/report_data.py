@@ -32,7 +32,7 @@ from common.paths import VAR
 
 FORMS = ("consultation_form", "callback_form")
 SUBMIT_ACTIONS = {"action_submit_booking", "action_submit_callback"}
-RED_FLAG_INTENTS = ("report_emergency_symptoms", "express_crisis")
+RED_FLAG_INTENTS = ("report_emergency_symptoms", "express_crisis", "report_symptoms_after_treatment")
 # Answers to these questions are personal data: never quoted, whatever they say.
 PRIVATE_SLOTS = {"patient_name", "contact"}
 HIDDEN_TEXT = "[answer to the name/contact question - not shown]"

@@ -79,3 +79,16 @@ def test_malformed_requests_get_400_not_500(stack):
     assert requests.post(url, json=["a list"]).status_code == 400
     assert requests.post(url, json={"message": "hi"}).status_code == 400
     assert requests.post(url, json={"sender": "x", "message": 42}).status_code == 400
+
+
+def test_the_classifier_alone_sensing_distress_adds_a_gentle_line_after_the_answer(patient: Patient):
+    # No crisis phrase in the message: the answer is not replaced by the crisis
+    # answer, and one gentle line with 988 comes after it.
+    messages = patient.say("I feel like giving up")
+    assert "Please call or text 988" not in messages[0]["text"]
+    assert "call or text 988 any time" in messages[-1]["text"]
+
+
+def test_warning_signs_after_a_treatment_get_the_urgent_answer_with_the_clinics_phone(patient: Patient):
+    first = patient.say("no trouble breathing, but my eyelid has drooped since the shot")[0]["text"]
+    assert "today" in first and CLINIC["phone"] in first and "911" in first

@@ -43,7 +43,7 @@ def test_red_flag_overrides_any_intent_and_leaves_other_entities():
     guard = RedFlagGuard(RedFlagGuard.get_default_config())
     condition = {"entity": "condition", "value": "chronic_migraine"}
     message = classified("migraine botox, I can't breathe", "ask_duration",
-                         [condition, {"entity": "red_flag", "value": "breathing"}])
+                         [condition, {"entity": "red_flag", "value": "breathing", "start": 17, "end": 30}])
     guard.process([message])
     assert message.get("intent") == {"name": "report_emergency_symptoms", "confidence": 1.0}
     assert message.get("intent_ranking")[0]["name"] == "report_emergency_symptoms"
@@ -53,9 +53,9 @@ def test_red_flag_overrides_any_intent_and_leaves_other_entities():
 
 def test_self_harm_wins_over_other_red_flags():
     guard = RedFlagGuard(RedFlagGuard.get_default_config())
-    message = classified("x", "ask_pain", [
-        {"entity": "red_flag", "value": "breathing"},
-        {"entity": "red_flag", "value": "self_harm"},
+    message = classified("I can't breathe and I want to die", "ask_pain", [
+        {"entity": "red_flag", "value": "breathing", "start": 2, "end": 15},
+        {"entity": "red_flag", "value": "self_harm", "start": 22, "end": 33},
     ])
     guard.process([message])
     assert message.get("intent")["name"] == "express_crisis"

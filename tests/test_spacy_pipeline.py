@@ -104,7 +104,7 @@ def test_shipped_lexicon_has_every_condition():
     }
     assert {"underarms", "hands", "feet"} <= set(lexicon["body_area"])
     assert set(lexicon["red_flag"]) == {
-        "breathing", "swallowing", "speaking", "allergic_reaction", "self_harm",
+        "breathing", "swallowing", "speaking", "allergic_reaction", "self_harm", "after_treatment",
     }
 
 

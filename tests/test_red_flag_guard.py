@@ -1,0 +1,117 @@
+"""The red-flag guard's rules, on messages built by hand (no model needed)."""
+from typing import List, Optional
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components import safety_notes
+from nlu_components.red_flags import RedFlagGuard, asks_about_a_risk, evidence_levels, is_negated
+
+pytestmark = pytest.mark.unit
+
+GUARD = RedFlagGuard(RedFlagGuard.get_default_config())
+
+
+def flag(text: str, phrase: str, value: str) -> dict:
+    start = text.lower().index(phrase)
+    return {"entity": "red_flag", "value": value, "start": start, "end": start + len(phrase)}
+
+
+def parsed(text: str, intent: str, confidence: float, ranking: Optional[List[tuple]] = None,
+           entities: Optional[List[dict]] = None) -> Message:
+    ranking = ranking or [(intent, confidence)]
+    return Message(data={
+        "text": text, "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": entities or []})
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("I have no trouble breathing", "trouble breathing"),
+    ("i don't have any trouble swallowing, how long does it last", "trouble swallowing"),
+    ("never had trouble speaking after it", "trouble speaking"),
+    ("without any shortness of breath", "shortness of breath"),
+])
+def test_a_negated_phrase_is_not_evidence(text, phrase):
+    assert is_negated(text, text.lower().index(phrase))
+
+
+def test_a_crisis_phrase_counts_unless_denied_right_before_it():
+    text = "if this doesnt work i dont see a reason to keep living"
+    assert not is_negated(text, text.index("reason to keep living"), crisis=True)
+    text = "I'm not suicidal, just fed up"
+    assert is_negated(text, text.index("suicidal"), crisis=True)
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("I'm not sure, but I can't breathe", "can't breathe"),
+    ("no idea what's going on but i have trouble swallowing", "trouble swallowing"),
+    ("it's not the jaw. I can't swallow", "can't swallow"),
+])
+def test_a_negation_in_another_clause_does_not_count(text, phrase):
+    assert not is_negated(text, text.lower().index(phrase))
+
+
+def risk_question(text: str, phrase: str) -> bool:
+    start = text.index(phrase)
+    return asks_about_a_risk(text, start, start + len(phrase))
+
+
+def test_a_question_about_risks_is_not_a_report_but_something_happening_is():
+    assert risk_question("can botox cause trouble swallowing?", "trouble swallowing")
+    assert risk_question("is anaphylaxis from botox a real risk", "anaphylaxis")
+    assert risk_question("what if I get trouble breathing after botox?", "trouble breathing")
+    assert not risk_question("can botox cause double vision? because ive had it since thursday",
+                             "double vision"), "a report later in the message"
+    assert not risk_question("my mom has trouble breathing after her botox is that a side effect",
+                             "trouble breathing")
+    assert not risk_question("I can't breathe, is this a side effect?", "can't breathe")
+
+
+def test_spread_signs_count_only_when_tied_to_a_treatment():
+    tied = "my eyelid has drooped since the shot"
+    untied = "I've had a drooping eyelid for years, can botox fix it?"
+    assert evidence_levels(tied, [flag(tied, "eyelid has drooped", "after_treatment")]) == ["after_treatment"]
+    assert evidence_levels(untied, [flag(untied, "drooping eyelid", "after_treatment")]) == []
+
+
+def test_a_real_phrase_puts_its_answer_first_crisis_before_emergency():
+    text = "I can't breathe and I want to die"
+    message = parsed(text, "ask_duration", 0.9, entities=[
+        flag(text, "can't breathe", "breathing"), flag(text, "want to die", "self_harm")])
+    GUARD.process([message])
+    assert message.get("intent")["name"] == "express_crisis"
+    assert not [e for e in message.get("entities") if e["entity"] == "red_flag"]
+
+
+def test_no_trouble_breathing_but_a_drooping_eyelid_since_the_shot_is_urgent():
+    text = "no trouble breathing, but my eyelid has drooped since the shot"
+    message = parsed(text, "ask_side_effects", 0.6, entities=[
+        flag(text, "trouble breathing", "breathing"), flag(text, "eyelid has drooped", "after_treatment")])
+    GUARD.process([message])
+    assert message.get("intent")["name"] == "report_symptoms_after_treatment"
+
+
+def test_the_classifier_alone_does_not_replace_the_answer_it_adds_a_gentle_line():
+    message = parsed("nothing works and I'm so tired of it all, will insurance pay", "express_crisis", 0.79,
+                     [("express_crisis", 0.79), ("ask_insurance", 0.12), ("greet", 0.05)])
+    with safety_notes.collecting() as notes:
+        GUARD.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback", "the next answer is unsure (0.12 < 0.3)"
+    assert notes == ["crisis"]
+    assert message.get("safety_note") == {"kind": "crisis", "confidence": 0.79}
+
+    message = parsed("my nose is stuffed since the palsy, can botox help", "report_emergency_symptoms", 0.55,
+                     [("report_emergency_symptoms", 0.55), ("ask_bells_palsy", 0.4)])
+    with safety_notes.collecting() as notes:
+        GUARD.process([message])
+    assert message.get("intent") == {"name": "ask_bells_palsy", "confidence": 0.4}
+    assert message.get("intent_ranking")[0]["name"] == "ask_bells_palsy"
+    assert notes == ["emergency"]
+
+
+def test_a_weak_classifier_signal_adds_nothing():
+    message = parsed("tired of this", "express_crisis", 0.2, [("express_crisis", 0.2), ("thank_you", 0.1)])
+    with safety_notes.collecting() as notes:
+        GUARD.process([message])
+    assert notes == [] and message.get("intent")["name"] == "nlu_fallback"
