@@ -110,7 +110,7 @@ class TwilioOutput(PlatformOutput):
 
     async def deliver(self, recipient: str, text: str, buttons: List[Button]) -> None:
         channel = self.channel
-        # A reply "2" is mapped back from the tracker store (see TwilioChannel.chosen_option).
+        # A reply "2" is mapped back from the tracker store (see TwilioChannel.options_for_numbers).
         body = formatting.with_numbered_options(text, buttons)
         if recipient.startswith(WHATSAPP_PREFIX):
             body, limit = formatting.whatsapp_text(body), formatting.WHATSAPP_LIMIT
@@ -234,7 +234,7 @@ class TwilioChannel(SignedWebhookChannel):
             raise MalformedPayload("From and Body are required")
         kind = "WhatsApp message" if sender.startswith(WHATSAPP_PREFIX) else "SMS"
         media = (form.get("NumMedia") or "0").strip()
-        has_media = media.isdigit() and int(media) > 0  # MMS: the Body is its caption
+        has_media = media.isdecimal() and int(media) > 0  # MMS: the Body is its caption
         return [IncomingMessage(sender, body, sender, kind=kind, has_media=has_media,
                                 delivery_id=form.get("MessageSid") or form.get("SmsMessageSid"))]
 
