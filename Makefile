@@ -7,7 +7,7 @@ SHELL := /bin/bash
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+# ACTION_ENDPOINT_URL is not set here: deploy/run-assistant derives it from ACTION_PORT.
 
 VENV := .venv
 BIN := $(VENV)/bin

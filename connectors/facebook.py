@@ -20,6 +20,9 @@ from connectors.webhook import (
 
 logger = logging.getLogger(__name__)
 
+# The payload of the "Get Started" button (set in the page's Messenger profile).
+GET_STARTED_PAYLOAD = "GET_STARTED"
+
 
 class FacebookOutput(PlatformOutput):
     channel_name = "facebook"
@@ -125,15 +128,25 @@ class FacebookChannel(SignedWebhookChannel):
         if isinstance(message, dict):
             if message.get("is_echo"):
                 return None  # the page's own reply, echoed back
+            mid = message.get("mid") if isinstance(message.get("mid"), str) else None
             quick_reply = message.get("quick_reply")
             if isinstance(quick_reply, dict) and isinstance(quick_reply.get("payload"), str):
                 return IncomingMessage(sender, quick_reply["payload"], sender,
-                                       kind="quick reply")
-            if isinstance(message.get("text"), str):
-                return IncomingMessage(sender, message["text"], sender)
-            return None  # stickers, photos: nothing to read
+                                       kind="quick reply", delivery_id=mid)
+            text = message.get("text")
+            # Photos, files, stickers, voice: never opened or kept (their URLs are not read).
+            has_media = bool(message.get("attachments")) or "sticker_id" in message
+            if isinstance(text, str) or has_media:
+                return IncomingMessage(sender, text if isinstance(text, str) else "", sender,
+                                       kind="attachment" if has_media else "message",
+                                       delivery_id=mid, has_media=has_media)
+            return None
         if isinstance(postback, dict) and isinstance(postback.get("payload"), str):
-            return IncomingMessage(sender, postback["payload"], sender, kind="postback")
+            payload = postback["payload"]
+            if payload == GET_STARTED_PAYLOAD:
+                payload = "hi"  # the "Get Started" button a patient taps to open the chat
+            mid = postback.get("mid") if isinstance(postback.get("mid"), str) else None
+            return IncomingMessage(sender, payload, sender, kind="postback", delivery_id=mid)
         return None  # deliveries, reads, reactions
 
     def acknowledgement(self) -> HTTPResponse:

@@ -123,20 +123,35 @@ def with_numbered_options(text: str, buttons: List[Button]) -> str:
     return f"{text}\n\n{options}" if text else options
 
 
-_NUMBER_REPLY = re.compile(r"\s*#?\s*(\d{1,3})\s*[.)]?\s*")
+# How patients pick a numbered option: "2", " 3. ", "#2", "2)", "option 2",
+# "number 2", "two". Anything else is read as typed text.
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15,
+}
+_NUMBER_REPLY = re.compile(
+    r"\s*(?:(?:option|number)\s*)?#?\s*(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s*[.)]?\s*",
+    re.IGNORECASE)
+
+
+def option_number(reply: str) -> Optional[int]:
+    """The number a reply like "2", "#2", "option 2" or "two" names, else None."""
+    match = _NUMBER_REPLY.fullmatch(reply)
+    if not match:
+        return None
+    number = match.group(1).lower()
+    return int(number) if number.isdigit() else _NUMBER_WORDS[number]
 
 
 def is_number_reply(reply: str) -> bool:
-    """Whether a reply looks like picking a numbered option ("2", "#2", "2.")."""
-    return _NUMBER_REPLY.fullmatch(reply) is not None
+    """Whether a reply looks like picking a numbered option."""
+    return option_number(reply) is not None
 
 
 def chosen_payload(reply: str, buttons: List[Button]) -> Optional[str]:
     """The payload of the option a reply like "2" picks, or None if it picks none."""
-    match = _NUMBER_REPLY.fullmatch(reply)
-    if not match:
-        return None
-    number = int(match.group(1))
-    if 1 <= number <= len(buttons):
+    number = option_number(reply)
+    if number is not None and 1 <= number <= len(buttons):
         return buttons[number - 1]["payload"]
     return None

@@ -6,6 +6,10 @@ Before a message reaches Rasa it is:
   kept), so odd bytes cannot break NLU, the tracker store or the logs;
 - refused with a clear reply when it is empty or longer than
   BOT_MAX_MESSAGE_CHARS (default 2000), never sent to NLU;
+- answered with a clear reply when it only holds a photo or file (the bot reads
+  text only, and photos of health information should not be sent to it);
+- on channels that list options by number (SMS), a number picks that option,
+  and a number with no option gets "Reply with a number from 1 to N";
 - disarmed when it uses Rasa's intent syntax ("/intent{...}") without being a
   button the bot just offered: Rasa would skip NLU and could fill form slots
   from the entities. Only an exact payload of a button in the bot's latest
@@ -41,7 +45,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from connectors.formatting import Button, is_number_reply, usable_buttons
+from connectors.formatting import Button, option_number, usable_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,9 @@ FALLBACK_REPLIES = {
     "empty": "I didn't get a message. Please type your question.",
     "too_long": "That message is too long for me. Please send a shorter question (up to {limit} characters).",
     "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
+    "media_only": "I can only read typed messages, so I can't see photos or files. "
+                  "Please don't send pictures of your health information here. Type your question instead.",
+    "option_out_of_range": "Reply with a number from 1 to {count}, or type your question.",
 }
 
 
@@ -126,7 +133,7 @@ class Verdict:
 
     text: str = ""
     refusal: Optional[str] = None
-    problem: str = "ok"  # for logs and counters: ok, option, empty, too_long, disarmed
+    problem: str = "ok"  # for logs and counters: ok, option, no_such_option, media_only, empty, too_long, disarmed
 
     @property
     def accepted(self) -> bool:
@@ -202,24 +209,36 @@ def payloads(groups: List[List[Button]]) -> List[str]:
     return [button["payload"] for group in groups for button in group]
 
 
-OptionPicker = Callable[[str, List[List[Button]]], Optional[str]]
+# Which of the offered options a typed number picks from (SMS: the last message's).
+NumberedOptions = Callable[[List[List[Button]]], List[Button]]
 
 
 async def guard_message(agent: Any, sender_id: str, raw: str,
-                        pick_option: Optional[OptionPicker] = None) -> Verdict:
+                        options_for_numbers: Optional[NumberedOptions] = None,
+                        has_media: bool = False) -> Verdict:
     """The guard's verdict on a message from any entry point (REST or a channel).
 
     The bot's latest buttons are read from the conversation only when needed: for
-    intent syntax, and, where `pick_option` maps typed replies to options (SMS:
-    "2"), for a number. A picked option's payload is then checked like a tap.
+    intent syntax, and on channels that number their options (SMS), for a number.
+    A number picks that option, whose payload is then checked like a tap; a
+    number with no such option gets a reply saying which numbers there are.
+    A message with a photo or file and no text gets the "text only" reply.
     """
     stripped = clean_text(raw).strip() if len(raw) <= MAX_MESSAGE_CHARS else ""
+    if has_media and not stripped and len(raw) <= MAX_MESSAGE_CHARS:
+        return Verdict(refusal=reply("media_only"), problem="media_only")
+    number = option_number(stripped) if options_for_numbers else None
     offered: List[List[Button]] = []
-    if is_intent_syntax(stripped) or (pick_option and is_number_reply(stripped)):
+    if is_intent_syntax(stripped) or number is not None:
         offered = await offered_buttons(agent, sender_id)  # a query; only then
-    chosen = pick_option(raw, offered) if pick_option and offered else None
-    verdict = check_message(chosen if chosen is not None else raw, payloads(offered), domain_intents(agent))
-    return replace(verdict, problem="option") if chosen is not None and verdict.accepted else verdict
+    options = options_for_numbers(offered) if number is not None and offered else []
+    if options:
+        if not 1 <= number <= len(options):
+            return Verdict(refusal=reply("option_out_of_range", count=len(options)),
+                           problem="no_such_option")
+        verdict = check_message(options[number - 1]["payload"], payloads(offered), domain_intents(agent))
+        return replace(verdict, problem="option") if verdict.accepted else verdict
+    return check_message(raw, payloads(offered), domain_intents(agent))
 
 
 # ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ A channel is enabled when all of its environment variables are set; the
 credentials entries are documented in credentials.channels.yml, and
 deploy/credentials.py writes them for the start script.
 """
-from typing import Any, Dict, Mapping, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 from urllib.parse import urlsplit
 
 from rasa.shared.exceptions import RasaException
@@ -43,6 +43,8 @@ OPTIONAL_SETTINGS: Dict[str, Dict[str, str]] = {
     "twilio": {
         "whatsapp_number": "TWILIO_WHATSAPP_NUMBER",
         "public_url": "TWILIO_PUBLIC_URL",
+        "trusted_proxies": "TWILIO_TRUSTED_PROXIES",
+        "shared_key_secret": "TWILIO_SHARED_KEY_SECRET",
         "api_base": "TWILIO_API_BASE",
     },
     "facebook": {"api_base": "FACEBOOK_API_BASE"},
@@ -112,3 +114,24 @@ def api_base_setting(credentials: Dict[Text, Any], default: str, channel: str) -
         # Tokens travel with every reply; never send them in clear over the internet.
         raise ChannelConfigError(f"The {channel} channel's api_base must be an https:// URL.")
     return base
+
+
+def start_up_notes(environ: Mapping[str, str]) -> List[str]:
+    """What a clinic starting the enabled channels should know, in plain words."""
+    from connectors import dedup
+
+    enabled = enabled_channels(environ)
+    notes = []
+    twilio = enabled.get(CHANNEL_CLASSES["twilio"], {})
+    if twilio and "public_url" not in twilio and "trusted_proxies" not in twilio:
+        notes.append(
+            "Twilio: behind a TLS proxy, set TWILIO_TRUSTED_PROXIES to the proxy's address "
+            "(e.g. 127.0.0.1) or TWILIO_PUBLIC_URL to the webhook URL registered at Twilio. "
+            "Without either, every message that comes through the proxy fails Twilio's "
+            "signature check and is refused.")
+    if enabled:
+        where = {"redis": "in Redis (LOCK_STORE_URL), shared by every replica",
+                 "database": "in the conversations database, shared by every replica",
+                 "process": "in this process only: fine for one server, not for replicas"}
+        notes.append(f"Repeated deliveries from the platforms are recognised {where[dedup.store_kind(environ)]}.")
+    return notes

@@ -24,6 +24,9 @@ from connectors.webhook import (
 logger = logging.getLogger(__name__)
 
 
+# Message subtypes that are a patient writing: none (plain text) and a message
+# with a file (its text is read). Edits, deletions, joins... are not answered.
+READ_SUBTYPES = (None, "file_share")
 SLACK_BLOCKS_PER_MESSAGE = 10  # Slack allows 50; 10 keeps the fallback text under its limit
 _SLACK_MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 
@@ -126,10 +129,9 @@ class SlackChannel(SignedWebhookChannel):
             return False
 
     def early_response(self, request: Request) -> Optional[HTTPResponse]:
-        if request.headers.get("X-Slack-Retry-Num"):
-            # The first delivery was already acknowledged (and is being answered).
-            logger.info("slack: ignored a retry (%s)", request.headers.get("X-Slack-Retry-Reason"))
-            return response.text("", headers={"X-Slack-No-Retry": "1"})
+        # Retries (X-Slack-Retry-Num) are read like any delivery: one whose event_id
+        # was received before is dropped, one whose first delivery never arrived
+        # (connection_failed, or a timeout before the server got it) is answered.
         try:
             payload = json_object(request)
         except MalformedPayload:
@@ -151,14 +153,19 @@ class SlackChannel(SignedWebhookChannel):
         # out even if subscribed: a mention would otherwise be answered twice.
         wanted = event_type == "app_mention" or (
             event_type == "message" and event.get("channel_type") == "im")
-        if not wanted or event.get("bot_id") or event.get("subtype"):
+        if not wanted or event.get("bot_id") or event.get("subtype") not in READ_SUBTYPES:
             return []  # includes the bot's own messages, edits and deletions
         user = identifier(event, "user", "event user")
         channel = identifier(event, "channel", "event channel")
-        text = required_field(event, "text", str, "event text")
+        has_media = bool(event.get("files"))  # never downloaded: only the text is read
+        if has_media:
+            text = event.get("text") if isinstance(event.get("text"), str) else ""
+        else:
+            text = required_field(event, "text", str, "event text")
         text = _slack_unescape(_SLACK_MENTION.sub("", text)).strip()
         kind = "mention" if event_type == "app_mention" else "direct message"
-        return [IncomingMessage(user, text, channel, kind=kind)]
+        event_id = payload.get("event_id") if isinstance(payload.get("event_id"), str) else None
+        return [IncomingMessage(user, text, channel, kind=kind, delivery_id=event_id, has_media=has_media)]
 
     @staticmethod
     def _read_interaction(request: Request) -> List[IncomingMessage]:

@@ -15,6 +15,10 @@ from connectors.webhook import (
 
 logger = logging.getLogger(__name__)
 
+# What a message may carry instead of text (Bot API "Message"). Never downloaded.
+MEDIA_KEYS = ("photo", "document", "video", "voice", "audio", "animation", "sticker",
+              "video_note", "contact", "location", "venue", "poll", "dice")
+
 
 class TelegramOutput(PlatformOutput):
     channel_name = "telegram"
@@ -87,9 +91,11 @@ class TelegramChannel(SignedWebhookChannel):
 
     def read_messages(self, request: Request) -> List[IncomingMessage]:
         update = json_object(request)
-        required_field(update, "update_id", int, "update_id")
+        # Unique per bot and delivered again when Telegram retries: the id to drop repeats by.
+        update_id = str(required_field(update, "update_id", int, "update_id"))
         if "callback_query" in update:
-            return [self._read_button_tap(required_field(update, "callback_query", dict, "callback_query"))]
+            tap = required_field(update, "callback_query", dict, "callback_query")
+            return [self._read_button_tap(tap, update_id)]
         if "message" in update:
             message = required_field(update, "message", dict, "message")
             chat_id = identifier(required_field(message, "chat", dict, "chat"), "id", "chat id")
@@ -97,17 +103,22 @@ class TelegramChannel(SignedWebhookChannel):
             if isinstance(sender, dict) and sender.get("is_bot"):
                 return []
             text = message.get("text")
+            has_media = any(key in message for key in MEDIA_KEYS)
             if not isinstance(text, str):
-                return []  # stickers, photos: nothing to read
+                # A photo's or file's caption is read as the message; the media never is.
+                text = message.get("caption") if isinstance(message.get("caption"), str) else ""
+                if not has_media:
+                    return []  # service messages: members joining, pins...
             command = text.split(maxsplit=1)[0].split("@")[0] if text.strip() else ""
             if command == "/start":
                 text = "hi"  # Telegram sends /start when a patient opens the bot
-            return [IncomingMessage(chat_id, text, chat_id)]
+            return [IncomingMessage(chat_id, text, chat_id, kind="media" if has_media else "message",
+                                    delivery_id=update_id, has_media=has_media)]
         # Edited messages, membership changes, …: answering edits would answer twice.
         return []
 
     @staticmethod
-    def _read_button_tap(tap: Dict[str, Any]) -> IncomingMessage:
+    def _read_button_tap(tap: Dict[str, Any], update_id: str) -> IncomingMessage:
         tap_id = identifier(tap, "id", "callback_query id")
         payload = required_field(tap, "data", str, "callback_query data")
         if isinstance(tap.get("message"), dict):
@@ -115,7 +126,7 @@ class TelegramChannel(SignedWebhookChannel):
         else:  # a message too old to be included: private chats share the user's id
             chat_id = identifier(required_field(tap, "from", dict, "from"), "id", "user id")
         return IncomingMessage(chat_id, payload, chat_id, kind="button tap",
-                               callback_query_id=tap_id)
+                               callback_query_id=tap_id, delivery_id=update_id)
 
     async def before_answering(self, message: IncomingMessage, output: PlatformOutput) -> None:
         if message.callback_query_id and isinstance(output, TelegramOutput):

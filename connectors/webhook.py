@@ -11,6 +11,11 @@ answer makes the platform retry and the patient gets it twice. Each channel here
   silence until the window passes). Calls come from the platform's servers,
   so there is no per-IP limit here: it would throttle every patient at once
   (forged calls stop at the signature);
+- answers each delivery once: a platform's retry of a message already received
+  (same Slack event_id, Messenger mid, Telegram update_id, Twilio MessageSid) is
+  acknowledged and dropped (connectors/dedup.py);
+- reads the text of a message with a photo or file (its caption), never the
+  media itself; a message with no text gets one clear reply instead;
 - acknowledges at once and answers in the background;
 - adds each medical answer's "Source: …" line, and apologises with the clinic's
   phone number when the bot could not answer, like the REST channel;
@@ -28,7 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors import guard
+from connectors import dedup, guard
 from connectors.platform_api import PlatformOutput
 from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology, run_turn, safety_note_line
 from nlu_components import safety_notes
@@ -46,6 +51,8 @@ class IncomingMessage:
     reply_to: str  # where answers go: the sender, or the Slack channel
     kind: str = "message"  # for logs, which never get the content
     callback_query_id: Optional[str] = None  # Telegram: the tapped button, to stop its spinner
+    delivery_id: Optional[str] = None  # the platform's id of this delivery, to drop repeats
+    has_media: bool = False  # a photo, file, sticker...: never read, stored or forwarded
 
 
 def json_object(request: Request) -> Dict[str, Any]:
@@ -109,9 +116,9 @@ class SignedWebhookChannel(InputChannel):
     async def before_answering(self, message: IncomingMessage, output: PlatformOutput) -> None:
         pass
 
-    # Set by channels whose typed replies pick one of the bot's last options (SMS:
-    # "2"): (text, offered button groups) -> the chosen payload, or None.
-    chosen_option: Optional[guard.OptionPicker] = None
+    # Set by channels whose typed replies pick one of the bot's last options by
+    # number (SMS: "2"): (offered button groups) -> the options the numbers refer to.
+    options_for_numbers: Optional[guard.NumberedOptions] = None
 
     # -- shared flow -----------------------------------------------------------
     def get_output_channel(self) -> OutputChannel:
@@ -144,6 +151,11 @@ class SignedWebhookChannel(InputChannel):
                 return response.json({"error": str(problem)}, status=400)
             for message in messages:
                 logger.info("%s: received: %s", self.name(), message.kind)
+                # Checked before acknowledging, so a retry that comes while the first
+                # delivery is still being answered is dropped too.
+                if not await dedup.first_delivery(self.name(), message.delivery_id):
+                    logger.info("%s: dropped a repeated delivery of a %s", self.name(), message.kind)
+                    continue
                 if self._within_rate_limit(message):
                     self._answer_in_background(message, request.app.ctx.agent, on_new_message)
             return self.acknowledgement()
@@ -184,7 +196,8 @@ class SignedWebhookChannel(InputChannel):
     ) -> None:
         output = self.output_for(message.reply_to)
         await self.before_answering(message, output)
-        verdict = await guard.guard_message(agent, message.sender_id, message.text, self.chosen_option)
+        verdict = await guard.guard_message(agent, message.sender_id, message.text,
+                                            self.options_for_numbers, has_media=message.has_media)
         if not verdict.accepted:
             logger.info("%s: answered a %s that was %s", self.name(), message.kind, verdict.problem)
             await output.send_text_message(message.reply_to, verdict.refusal)

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from common.paths import ROOT, VAR
-from connectors.settings import enabled_channels
+from connectors.settings import enabled_channels, start_up_notes
 
 
 
@@ -30,6 +30,8 @@ def main() -> int:
     target.write_text(yaml.safe_dump({**base, **channels}, sort_keys=False), encoding="utf-8")
     names = ", ".join(path.rsplit(".", 1)[-1] for path in channels) or "none"
     print(f"Messaging channels enabled: {names}")
+    for note in start_up_notes(os.environ):
+        print(note)
     return 0
 
 

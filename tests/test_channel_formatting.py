@@ -120,7 +120,9 @@ def test_only_complete_buttons_are_used():
 def test_number_replies_pick_an_option_and_others_pass_through():
     assert chosen_payload("2", BUTTONS) == "/ask_side_effects"
     assert chosen_payload(" 3. ", BUTTONS) == "/ask_insurance"
-    for reply in ("0", "4", "12", "two", "2 please", ""):
+    for reply in ("#2", "option 2", "two", "Two"):  # how patients type it over SMS
+        assert chosen_payload(reply, BUTTONS) == "/ask_side_effects", reply
+    for reply in ("0", "4", "12", "four", "2 please", ""):
         assert chosen_payload(reply, BUTTONS) is None
 
 

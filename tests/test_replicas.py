@@ -5,7 +5,9 @@ of one patient may reach different processes. That works only if every replica r
 and writes the same conversation (SQL tracker store on PostgreSQL) and no two
 replicas work on the same conversation at once (Redis lock store). Here two real Rasa
 servers share both, with one action server saving bookings to PostgreSQL, and each
-conversation's turns alternate between them.
+conversation's turns alternate between them. They also run the Telegram channel
+(its API faked on loopback), so a platform delivering one update to both replicas
+is answered once: the delivery ids are shared in Redis.
 """
 import json
 import re
@@ -25,6 +27,8 @@ from clinic.config import messages
 from common.paths import ROOT
 from local_services.postgres import create_database
 from tests.booking import a_bookable_wednesday, reference_in
+from tests.fake_platforms import FakePlatforms
+from tests.platforms import QUESTION, Telegram, about_migraine, channel_credentials
 from tests.servers import Patient, action_server, rasa_server
 
 pytestmark = pytest.mark.system
@@ -40,6 +44,7 @@ class Replicas(NamedTuple):
     tracker_url: str  # SQLAlchemy URLs in the shared PostgreSQL
     bookings_url: str
     redis_url: str
+    fake: FakePlatforms  # the Telegram API both replicas answer through
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +54,17 @@ def replicas(artifacts, postgres_cluster: str, redis_url: str) -> Iterator[Repli
     tracker_url = create_database(postgres_cluster)
     bookings_url = create_database(postgres_cluster)
     with ExitStack() as stack:
+        fake = stack.enter_context(FakePlatforms())
         action_url = stack.enter_context(
             action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}))
         shared = {"TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": redis_url,
                   "BOT_RATE_LIMIT_PER_SENDER": str(PER_SENDER_LIMIT)}
+        credentials = channel_credentials(fake, ("telegram",))
         # Started side by side, as replicas are: it halves the wait and also covers
         # two servers creating the tracker store's tables at the same moment.
-        a, b = _start_together(
-            stack, [rasa_server(artifacts, action_url, env=shared) for _ in range(2)])
-        yield Replicas(a, b, tracker_url, bookings_url, redis_url)
+        a, b = _start_together(stack, [
+            rasa_server(artifacts, action_url, credentials=credentials, env=shared) for _ in range(2)])
+        yield Replicas(a, b, tracker_url, bookings_url, redis_url, fake)
 
 
 def _start_together(stack: ExitStack, servers: list) -> List[str]:
@@ -226,3 +233,21 @@ def test_the_rate_limit_is_shared_by_the_replicas(replicas: Replicas):
     refused = requests.post(servers[0].url, json={"sender": sender, "message": "hi"}, timeout=30)
     assert refused.status_code == 429
     assert refused.json()[0]["text"] == messages()["input"]["rate_limited"]
+
+
+def test_a_platform_delivering_one_update_to_both_replicas_is_answered_once(replicas: Replicas):
+    on_a, on_b = Telegram(replicas.a), Telegram(replicas.b)
+    chat = on_a.new_sender()
+    update = on_a.message(chat, QUESTION)
+    # A retry reaching the other replica (behind a load balancer), and both at once.
+    assert on_a.post(update).status_code == 200
+    assert on_b.post(update).status_code == 200
+    twice = on_a.message(chat, "what are the side effects?")
+    with ThreadPoolExecutor(2) as pool:
+        assert [r.status_code for r in pool.map(lambda replica: replica.post(twice), (on_a, on_b))] == [200, 200]
+    # A last question, answered after anything sent before it.
+    assert on_b.post(on_b.message(chat, "what are your opening hours?")).status_code == 200
+    replicas.fake.wait_for("telegram", chat, lambda r: "open" in r.text.lower() and not about_migraine(r),
+                           timeout=30)
+    assert _user_texts(_conversation_events(replicas.tracker_url, chat)) == [
+        QUESTION, "what are the side effects?", "what are your opening hours?"]

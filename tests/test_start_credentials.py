@@ -40,3 +40,15 @@ def test_a_half_configured_channel_stops_the_start_with_a_clear_message(tmp_path
     assert result.returncode == 1
     assert "telegram is half-configured: TELEGRAM_SECRET_TOKEN is not set" in result.stderr
     assert not target.exists()
+
+
+TWILIO = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t0ken", "TWILIO_NUMBER": "+15550001111"}
+
+
+def test_start_up_says_plainly_what_twilio_needs_behind_a_proxy(tmp_path):
+    result, _ = write_credentials(tmp_path, TWILIO)
+    assert result.returncode == 0, result.stderr
+    assert "set TWILIO_TRUSTED_PROXIES to the proxy's address" in result.stdout
+    assert "Repeated deliveries from the platforms are recognised in this process only" in result.stdout
+    configured, _ = write_credentials(tmp_path, {**TWILIO, "TWILIO_TRUSTED_PROXIES": "127.0.0.1"})
+    assert configured.returncode == 0 and "TWILIO_TRUSTED_PROXIES" not in configured.stdout
