@@ -15,8 +15,6 @@ PostgreSQL), by default `var/bookings.db` under the repository root.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import os
 import re
@@ -38,8 +36,8 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
-from common.key_files import read_or_create_key_file
 from common.paths import VAR
+from common.pseudonyms import hash_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +45,6 @@ DEFAULT_DATABASE_PATH = VAR / "bookings.db"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATABASE_PATH}"
 DATABASE_URL_ENV = "BOOKINGS_DATABASE_URL"
 REFERENCE_PREFIX_ENV = "BOOKINGS_REFERENCE_PREFIX"
-SENDER_HASH_KEY_ENV = "SENDER_HASH_KEY"
-SENDER_HASH_KEY_FILE_ENV = "SENDER_HASH_KEY_FILE"
-DEFAULT_SENDER_HASH_KEY_FILE = VAR / "sender-hash.key"
 DEFAULT_REFERENCE_PREFIX = "HV"
 
 # No 0/O or 1/I, which patients misread when they quote a reference on the phone.
@@ -189,40 +184,6 @@ class ContactRequest:
             raise ValueError("preferred_time must be timezone-aware")
         if self.kind == KIND_CONSULTATION and self.preferred_time is None:
             raise ValueError("a consultation needs a preferred_time")
-
-
-def hash_sender_id(sender_id: str) -> str:
-    """Keyed HMAC-SHA256 hex of a conversation id: staff can't read it, duplicates
-    still match.
-
-    A plain hash would not do: on SMS the conversation id is a phone number, and
-    there are few enough of those to hash them all and look the result up.
-    """
-    key = sender_hash_key()
-    return hmac.new(key, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-_sender_hash_keys: Dict[str, bytes] = {}
-_sender_hash_keys_lock = threading.Lock()
-
-
-def sender_hash_key() -> bytes:
-    """The secret for `hash_sender_id`: SENDER_HASH_KEY, or a per-install key file.
-
-    Without SENDER_HASH_KEY a random key is generated once and kept in
-    var/sender-hash.key (SENDER_HASH_KEY_FILE overrides the path), readable by its
-    owner only: anyone who can read it can brute-force phone numbers again. It must
-    stay the same across restarts, or a retried booking would no longer match its
-    first copy; several servers sharing one database must share SENDER_HASH_KEY.
-    """
-    secret = os.environ.get(SENDER_HASH_KEY_ENV)
-    if secret:
-        return secret.encode("utf-8")
-    path = Path(os.environ.get(SENDER_HASH_KEY_FILE_ENV) or DEFAULT_SENDER_HASH_KEY_FILE)
-    with _sender_hash_keys_lock:
-        if str(path) not in _sender_hash_keys:
-            _sender_hash_keys[str(path)] = read_or_create_key_file(path)
-        return _sender_hash_keys[str(path)]
 
 
 def new_reference(prefix: str = DEFAULT_REFERENCE_PREFIX) -> str:

@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.pseudonyms import log_pseudonym
 from connectors import guard
 from connectors.hardening import install_on_start
 from connectors.provenance import provenance_of, with_source_line
@@ -68,6 +69,21 @@ def safety_note_line(kind: Text) -> Text:
     from clinic.config import messages
 
     return messages()["safety_notes"][kind]
+
+
+async def log_silent_turn(agent: Any, sender_id: Text, channel: Text) -> None:
+    """Logs, at ERROR, a turn that ended without a reply (an action failed or hung):
+    the conversation's pseudonym, the intent and the last action, never the text."""
+    intent, action = "unknown", "unknown"
+    try:
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        if tracker is not None:
+            intent = (tracker.latest_message.intent or {}).get("name") or intent
+            action = tracker.latest_action_name or action
+    except Exception:  # the log line must not fail the apology
+        logger.exception("Could not read the conversation to describe a silent turn")
+    logger.error("%s: a turn ended without a reply (conversation %s, intent %s, last action %s)",
+                 channel, log_pseudonym(sender_id), intent, action)
 
 
 def apology() -> Text:
@@ -187,6 +203,7 @@ class SourcedRestInput(RestInput):
                 logger.exception("Handling a REST message failed")
         if not collector.messages:
             # Rasa answers nothing when an action fails; never leave a patient in silence.
+            await log_silent_turn(request.app.ctx.agent, sender, self.name())
             await collector.send_text_message(sender, apology())
         for kind in notes:
             await collector.send_text_message(sender, safety_note_line(kind))

@@ -35,7 +35,9 @@ from sanic.response import HTTPResponse
 
 from connectors import dedup, guard
 from connectors.platform_api import PlatformOutput
-from connectors.rest import RESPONSE_TIMEOUT_SECONDS, apology, run_turn, safety_note_line
+from connectors.rest import (
+    RESPONSE_TIMEOUT_SECONDS, apology, log_silent_turn, run_turn, safety_note_line,
+)
 from nlu_components import safety_notes
 
 logger = logging.getLogger(__name__)
@@ -214,6 +216,7 @@ class SignedWebhookChannel(InputChannel):
                 logger.exception("%s: answering a %s failed", self.name(), message.kind)
         if output.messages_sent == 0:
             # Rasa answers nothing when an action fails; never leave a patient in silence.
+            await log_silent_turn(agent, message.sender_id, self.name())
             await output.send_text_message(message.reply_to, apology())
         for kind in notes:
             await output.send_text_message(message.reply_to, safety_note_line(kind))
