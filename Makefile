@@ -16,7 +16,7 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test test-fast test-deps validate content-hash bookings bookings-export bench purge report review lock audit clean
+.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench purge report review lock audit clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
@@ -30,6 +30,7 @@ help:
 	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
 	@echo "make purge  - delete conversations and booking requests past the retention period"
 	@echo "make content-hash - fingerprint of the medical answers, for content-review.yml"
+	@echo "make content-check - reading level and SMS length of every patient-facing text"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock"
 
 install: $(INSTALLED)
@@ -111,6 +112,11 @@ purge: $(INSTALLED)
 
 content-hash: $(INSTALLED)
 	$(BIN)/python -m staff.content_review
+
+# Reading level (Flesch-Kincaid) and SMS segments of every patient-facing text;
+# the tests hold the limits (tests/test_reading_level.py, tests/test_sms_length.py).
+content-check: $(INSTALLED)
+	@$(BIN)/python -m staff.content_check
 
 # Known vulnerabilities in the pinned packages (pip-audit, in a venv of its own: it
 # needs a newer `packaging` than Rasa 3.6 allows). The decisions are in the README.

@@ -14,13 +14,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clinic_info import WEEKDAY_NAMES, join_words, now_utc
+from actions.clinic_info import WEEKDAY_NAMES, as_title, join_words, now_utc
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
     Invalid, parse_contact, parse_name, parse_preferred_time,
 )
 from clinic.config import CONDITIONS, Clinic, Location, current_clinic, messages
-from clinic.dates import format_moment, format_time
+from clinic.dates import format_moment, format_time_range
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class ActionAskCondition(Action):
         treated = {c for location in current_clinic().locations for c in location.treats}
         dispatcher.utter_message(
             text=wording()["ask_condition"],
-            buttons=[{"title": condition_name(c).capitalize(), "payload": condition_name(c)}
+            buttons=[{"title": as_title(condition_name(c)), "payload": condition_name(c)}
                      for c in CONDITIONS if c in treated],
         )
         return []
@@ -259,9 +259,9 @@ class ActionAskPreferredTime(Action):
                   domain: DomainDict) -> List[EventType]:
         clinic = current_clinic()
         location = chosen_location(clinic, tracker) or clinic.locations[0]
-        regular_hours = "; ".join(
-            f"{day[:3]} " + ", ".join(f"{format_time(opens)}–{format_time(closes)}"
-                                      for opens, closes in intervals)
+        # One day a line: a week of hours in one sentence is hard to read.
+        regular_hours = "\n".join(
+            f"{day[:3]} " + ", ".join(format_time_range(opens, closes) for opens, closes in intervals)
             for day, intervals in zip(WEEKDAY_NAMES, location.hours.by_weekday().values())
             if intervals
         )

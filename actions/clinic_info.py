@@ -200,7 +200,7 @@ class ActionWhoTreats(Action):
         if condition not in names:
             dispatcher.utter_message(
                 text=wording["ask_condition"],
-                buttons=[{"title": title.capitalize(), "payload": f'/ask_who_treats{{"condition": "{key}"}}'}
+                buttons=[{"title": as_title(title), "payload": f'/ask_who_treats{{"condition": "{key}"}}'}
                          for key, title in names.items() if key != "anxiety_depression"],
             )
             return []
@@ -218,14 +218,17 @@ class ActionWhoTreats(Action):
             return []
         dispatcher.utter_message(text=wording["answer"].format(
             condition=names[condition],
-            practitioners=join_words([f"{p.name} ({p.role})" for p in practitioners]),
+            practitioners="\n".join(f"- {p.name} ({p.role})" for p in practitioners),
             locations=join_words([l.name for l in locations]),
         ))
         return []
 
 
 class ActionInsurancePlans(Action):
-    """The plans the clinic accepts; coverage itself is always confirmed by staff."""
+    """The plans the clinic accepts; coverage itself is always confirmed by staff.
+
+    Nothing for a use the clinic does not offer (anxiety or depression): the
+    answer before this one already said there is no coverage to check."""
 
     def name(self) -> Text:
         return "action_insurance_plans"
@@ -233,10 +236,13 @@ class ActionInsurancePlans(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
+        condition = tracker.get_slot("condition")
+        if condition and not any(condition in location.treats for location in clinic.locations):
+            return []
         wording = messages()["insurance"]
         if clinic.insurance_plans:
-            text = wording["plans"].format(clinic=clinic.name, plans=join_words(clinic.insurance_plans),
-                                           note=clinic.insurance_note)
+            plans = "\n".join(f"- {plan}" for plan in clinic.insurance_plans)
+            text = wording["plans"].format(clinic=clinic.name, plans=plans, note=clinic.insurance_note)
         else:
             text = wording["no_plans"].format(note=clinic.insurance_note, phone=clinic.phone)
         dispatcher.utter_message(text=text.strip())
@@ -287,6 +293,11 @@ class ActionTalkToPerson(Action):
             text=text, buttons=[{"title": wording["callback_button"], "payload": "/request_callback"}]
         )
         return []
+
+
+def as_title(name: Text) -> Text:
+    """A condition name as a button title: first letter capitalised, "TMJ" kept."""
+    return name[:1].upper() + name[1:]
 
 
 def join_words(items: List[Text]) -> Text:

@@ -12,6 +12,11 @@ def format_time(value: Union[time, datetime]) -> str:
     return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
 
 
+def format_time_range(start: Union[time, datetime], end: Union[time, datetime]) -> str:
+    """'9:00 AM to 5:00 PM': words, not a dash, so an SMS stays in the GSM-7 alphabet."""
+    return f"{format_time(start)} to {format_time(end)}"
+
+
 def format_day(day: Union[date, datetime], today: Optional[date] = None) -> str:
     """'Tuesday, Dec 8'; the year is added when it is not this year's date."""
     day = day.date() if isinstance(day, datetime) else day

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from clinic.dates import format_time
+from clinic.dates import format_time_range
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,13 @@ NEXT_OPENING_HORIZON_DAYS = 14
 
 
 def describe_hours_for_day(hours: OpeningHours, day: date) -> str:
-    """'9:00 AM–5:00 PM', 'closed (Thanksgiving)' or 'closed'."""
+    """'9:00 AM to 5:00 PM', 'closed (Thanksgiving)' or 'closed'."""
     if day in hours.holidays:
         return f"closed ({hours.holidays[day]})"
     intervals = hours.intervals_on(day)
     if not intervals:
         return "closed"
-    return ", ".join(f"{format_time(start)}–{format_time(end)}" for start, end in intervals)
+    return ", ".join(format_time_range(start, end) for start, end in intervals)
 
 
 def is_open_at(hours: OpeningHours, moment: datetime) -> bool:

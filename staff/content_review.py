@@ -1,11 +1,14 @@
 """Which responses are medical, and a fingerprint of their text for sign-off.
 
-    python -m staff.content_review     # prints the hash to put in content-review.yml
+    python -m staff.content_review           # prints the hash to put in content-review.yml
+    python -m staff.content_review --banner  # the warning `make run` shows until a
+                                             # clinician signs the current text off
 """
+import argparse
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -48,7 +51,33 @@ def sign_off_state(medical: Dict[str, Any], review: Dict[str, Any]) -> str:
     return SIGNED if signed[-1].get("responses_sha256") == responses_sha256(medical) else CHANGED
 
 
-def main() -> None:
+NOT_SIGNED_OFF = "Medical content is NOT clinically signed off"
+
+
+def sign_off_banner(state: str) -> Optional[str]:
+    """The warning to show wherever the answers are used, or None once signed off."""
+    if state == SIGNED:
+        return None
+    why = ("no clinician has reviewed the medical answers yet" if state == UNSIGNED
+           else "the medical answers changed since the last clinical sign-off")
+    return f"{NOT_SIGNED_OFF}: {why}. See content-review.yml."
+
+
+def current_sign_off_state() -> str:
+    """The sign-off state of domain.yml as it is now."""
+    review = load_yaml(REVIEW_FILE)
+    return sign_off_state(medical_responses(load_yaml(DOMAIN_FILE), review), review)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m staff.content_review", description=__doc__.split("\n")[0])
+    parser.add_argument("--banner", action="store_true",
+                        help="print the not-signed-off warning (nothing once signed off)")
+    if parser.parse_args(argv).banner:
+        banner = sign_off_banner(current_sign_off_state())
+        if banner:
+            print(f"*** {banner} ***")
+        return
     review = load_yaml(REVIEW_FILE)
     medical = medical_responses(load_yaml(DOMAIN_FILE), review)
     print(f"{len(medical)} medical responses; responses_sha256: {responses_sha256(medical)}")

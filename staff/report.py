@@ -8,8 +8,9 @@ setting the assistant runs with). Only the retention period
 (privacy.retention_days in clinic/clinic.yml) is read: older events are ignored
 even when `make purge` has not deleted them yet. Days are the clinic's local days.
 
-The page (DIR/report.html) embeds its charts and needs no network. It shows
-conversations per day and channel, messages per conversation, the topics and
+The page (DIR/report.html) embeds its charts and needs no network. It opens with
+"Medical content is NOT clinically signed off" until content-review.yml signs
+off the medical answers as they are now. It shows conversations per day and channel, messages per conversation, the topics and
 conditions patients ask about, the unanswered messages and the fallback rate,
 low-confidence answers, red-flag triggers, the booking funnel and the model in
 service (training date, and the holdout NLU figures from results/nlu_holdout.json
@@ -60,6 +61,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from common.paths import ROOT
+from staff.content_review import current_sign_off_state, sign_off_banner
 from staff.report_data import (find_conversation, load_conversations, parse_day, pseudonym_key,
                                reporting_window, tracker_store_url)
 from staff.report_metrics import Row, compute
@@ -133,8 +135,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0 if found else 1
     conversations = load_conversations(url, window)
     metrics = compute(conversations, window, key, args.low_confidence, model_rows(args.model, args.holdout))
-    page = write_report(metrics, args.out, datetime.now(window.zone).strftime("%Y-%m-%d %H:%M %Z"))
+    banner = sign_off_banner(current_sign_off_state())
+    page = write_report(metrics, args.out, datetime.now(window.zone).strftime("%Y-%m-%d %H:%M %Z"), banner)
     print(f"{len(conversations)} conversations; report: {page}")
+    if banner:
+        print(f"*** {banner} ***")
     return 0
 
 

@@ -205,6 +205,7 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: 0.3rem 0.5rem; text-align: l
 th { background: #f3f6f8; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; display: block; margin: 0.6rem 0; }
 .alert { border-left: 4px solid #c0392b; padding-left: 0.8rem; }
+.warning { background: #fdecea; padding: 0.6rem 0.8rem; }
 """
 
 
@@ -245,10 +246,19 @@ def model_section(metrics: Metrics) -> str:
     return table(metrics.model, ["name", "value"])
 
 
-def render_html(metrics: Metrics, images: Dict[str, str], generated: str) -> str:
+def sign_off_notice(banner: Optional[str]) -> str:
+    """The not-signed-off warning (staff/content_review.py), at the top of the page."""
+    if not banner:
+        return ""
+    return f'<p class="alert warning" role="alert"><strong>{escape(banner)}</strong></p>'
+
+
+def render_html(metrics: Metrics, images: Dict[str, str], generated: str,
+                sign_off_banner: Optional[str] = None) -> str:
     summary = {r["metric"]: r["value"] for r in metrics.summary}
     period = f"{summary['period_start']} to {summary['period_end']}"
     sections = [
+        sign_off_notice(sign_off_banner),
         f"<h1>Assistant insights</h1><p class=\"note\">Conversations from {escape(period)} "
         f"(the clinic keeps {escape(summary['retention_days'])} days; older ones are not counted). "
         f"Generated {escape(generated)}. Conversation ids are pseudonyms; phone numbers, e-mail "
@@ -289,9 +299,10 @@ def render_html(metrics: Metrics, images: Dict[str, str], generated: str) -> str
             + "\n".join(sections) + "</body></html>\n")
 
 
-def write_report(metrics: Metrics, out: Path, generated: str) -> Path:
+def write_report(metrics: Metrics, out: Path, generated: str,
+                 sign_off_banner: Optional[str] = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     write_csvs(metrics, out)
     page = out / "report.html"
-    page.write_text(render_html(metrics, charts(metrics), generated), encoding="utf-8")
+    page.write_text(render_html(metrics, charts(metrics), generated, sign_off_banner), encoding="utf-8")
     return page

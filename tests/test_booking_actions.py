@@ -142,7 +142,7 @@ def test_questions_come_from_the_messages_file_with_buttons_from_the_clinic_file
     consent = ask(booking.ActionAskContactConsent, contact="+16175550199")
     assert "+16175550199" in consent["text"] and len(consent["buttons"]) == 2
     when = ask(booking.ActionAskPreferredTime, location="cambridge")["text"]
-    assert "Cambridge" in when and "Thu 9:00 AM–12:00 PM, 1:00 PM–6:00 PM" in when
+    assert "Cambridge" in when and "Thu 9:00 AM to 12:00 PM, 1:00 PM to 6:00 PM" in when
 
 
 def test_read_back_summary_lists_every_answer():

@@ -48,14 +48,14 @@ def test_open_now_is_computed_per_location_in_its_timezone(clock):
 def test_closing_time_today_for_the_chosen_location_with_the_week(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "when do you close today?", location="back_bay")[0])
     assert "until 7:00 PM today" in text
-    assert "Saturday, Dec 5: 9:00 AM–12:30 PM" in text
+    assert "Saturday, Dec 5: 9:00 AM to 12:30 PM" in text
     assert "Sunday, Dec 6: closed" in text
     assert "Cambridge" not in text
 
 
 def test_a_named_day(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "are you open Saturday?", location="back_bay")[0])
-    assert text == "Back Bay on Saturday, Dec 5: 9:00 AM–12:30 PM."
+    assert text == "Back Bay on Saturday, Dec 5: 9:00 AM to 12:30 PM."
 
 
 def test_a_holiday_is_closed(clock):
@@ -108,6 +108,20 @@ def test_who_treats_asks_for_the_condition_and_declines_anxiety():
 def test_insurance_lists_plans_and_says_staff_confirm():
     text = text_of(run(clinic_info.ActionInsurancePlans())[0])
     assert "Aetna" in text and "confirm coverage" in text
+
+
+def test_insurance_plans_one_a_line_but_none_for_a_use_the_clinic_does_not_offer():
+    for_migraine = text_of(run(clinic_info.ActionInsurancePlans(), condition="chronic_migraine")[0])
+    assert "\n- Medicare Part B\n" in for_migraine and "\n- Aetna\n" in for_migraine
+    # The answer before it already said there is no coverage to check: no plan list after it.
+    messages, events = run(clinic_info.ActionInsurancePlans(), condition="anxiety_depression")
+    assert messages == [] and events == []
+
+
+def test_who_treats_bells_palsy_includes_someone_who_gives_the_injections():
+    text = text_of(run(clinic_info.ActionWhoTreats(), "x", condition="bells_palsy")[0])
+    assert "Dr. Maya Ellison, MD (Neurologist)" in text
+    assert "Priya Nair, PT" in text, "and the facial therapy that comes first"
 
 
 def test_fee_is_only_what_the_clinic_lists(clinic_file):

@@ -59,12 +59,12 @@ def test_follow_up_answers_have_a_variation_for_every_condition():
                   "hemifacial_spasm", "strabismus", "bells_palsy", "anxiety_depression"}
     for name in ("utter_duration", "utter_onset", "utter_frequency", "utter_pain",
                  "utter_side_effects", "utter_insurance"):
-        covered = {
-            c["value"] for v in DOMAIN["responses"][name]
-            for c in v.get("condition", []) if c["name"] == "condition"
-        }
-        assert covered == conditions, name
-        assert sum(1 for v in DOMAIN["responses"][name] if not v.get("condition")) == 1
+        variations = DOMAIN["responses"][name]
+        for channel in {v.get("channel") for v in variations}:  # the default, and SMS's own if any
+            on_channel = [v for v in variations if v.get("channel") == channel]
+            covered = {c["value"] for v in on_channel for c in v.get("condition", []) if c["name"] == "condition"}
+            assert covered == conditions, (name, channel)
+            assert sum(1 for v in on_channel if not v.get("condition")) == 1, (name, channel)
 
 
 def test_emergency_answers_give_the_numbers_to_call():

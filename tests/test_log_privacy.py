@@ -31,7 +31,7 @@ def converse(patient: Patient) -> None:
     patient.say_text("I'd like to book a consultation")
     patient.say_text(NAME)
     patient.say_text(EMAIL)
-    patient.say_text("eyelid twitching")
+    patient.say_text("blepharospasm")  # not "eyelid twitching": a common twitch is no condition to book
     patient.say_text("Back Bay")
     patient.say_text(a_bookable_wednesday())
     patient.say_text("yes")

@@ -53,6 +53,21 @@ def test_recognises_conditions_as_canonical_values(nlp, text, expected):
     assert expected in entities(nlp, text)
 
 
+@pytest.mark.parametrize("text, expected", [
+    # A common eyelid twitch is not blepharospasm: no condition.
+    ("my eye keeps twitching", []),
+    ("eyelid twitching for two weeks", []),
+    ("my left eyelid twitch won't stop", []),
+    ("eyelid spasms after too much coffee", []),
+    # Blepharospasm, by name or described: the eyelids forcing shut.
+    ("both my eyelids keep forcing shut", [("condition", "blepharospasm")]),
+    ("my eyes squeeze shut on their own", [("condition", "blepharospasm")]),
+    ("I blink uncontrollably", [("condition", "blepharospasm")]),
+])
+def test_an_eyelid_twitch_is_not_blepharospasm(nlp, text, expected):
+    assert [e for e in entities(nlp, text) if e[0] == "condition"] == expected
+
+
 def test_condition_and_body_area_are_separate(nlp):
     assert entities(nlp, "sweaty palms") == [
         ("condition", "hyperhidrosis"),

@@ -183,7 +183,7 @@ def test_unreadable_time(text):
 def test_time_outside_opening_hours_gives_that_days_hours():
     reason = reason_of(parse_preferred_time("tomorrow at 7pm", BOSTON, WINDOW, MONDAY_10AM))
     assert "7:00 PM is outside our opening hours on Tuesday, Nov 26" in reason
-    assert "9:00 AM–5:00 PM" in reason
+    assert "9:00 AM to 5:00 PM" in reason
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -202,8 +202,8 @@ def test_explicit_early_morning_hour_is_kept_and_refused(text):
 
 
 @pytest.mark.parametrize("text, part_of_day, day_hours", [
-    ("tomorrow evening", "Tuesday evening", "9:00 AM–5:00 PM"),
-    ("Saturday afternoon", "Saturday afternoon", "9:00 AM–1:00 PM"),
+    ("tomorrow evening", "Tuesday evening", "9:00 AM to 5:00 PM"),
+    ("Saturday afternoon", "Saturday afternoon", "9:00 AM to 1:00 PM"),
 ])
 def test_part_of_day_when_closed_says_so(text, part_of_day, day_hours):
     reason = reason_of(parse_preferred_time(text, BOSTON, WINDOW, MONDAY_10AM))
@@ -301,7 +301,7 @@ def test_location_in_another_time_zone():
 def test_lunch_break_is_outside_opening_hours():
     now = datetime(2024, 11, 25, 9, 0, tzinfo=LOS_ANGELES)
     reason = reason_of(parse_preferred_time("tomorrow at 12:30pm", LOS_ANGELES_CLINIC, WINDOW, now))
-    assert "8:00 AM–12:00 PM, 1:00 PM–6:00 PM" in reason
+    assert "8:00 AM to 12:00 PM, 1:00 PM to 6:00 PM" in reason
 
 
 def test_lead_time_counts_real_hours_across_spring_forward():
@@ -352,11 +352,11 @@ def test_naive_now_is_a_programming_error():
 # -------------------------------------------------------------------- opening hours
 
 @pytest.mark.parametrize("hours, day, expected", [
-    (BOSTON, date(2024, 11, 25), "9:00 AM–5:00 PM"),
-    (BOSTON, date(2024, 11, 30), "9:00 AM–1:00 PM"),
+    (BOSTON, date(2024, 11, 25), "9:00 AM to 5:00 PM"),
+    (BOSTON, date(2024, 11, 30), "9:00 AM to 1:00 PM"),
     (BOSTON, date(2024, 11, 28), "closed (Thanksgiving)"),
     (BOSTON, date(2024, 12, 1), "closed"),
-    (LOS_ANGELES_CLINIC, date(2024, 11, 25), "8:00 AM–12:00 PM, 1:00 PM–6:00 PM"),
+    (LOS_ANGELES_CLINIC, date(2024, 11, 25), "8:00 AM to 12:00 PM, 1:00 PM to 6:00 PM"),
 ])
 def test_describe_hours_for_day(hours, day, expected):
     assert describe_hours_for_day(hours, day) == expected

@@ -183,7 +183,7 @@ def test_the_server_serves_the_page_and_widget_with_safe_headers(page: Page, dem
 # ---------------------------------------------------------------------------
 def test_asking_a_question_shows_the_answer_with_its_source(page: Page, demo_url: str):
     open_widget(page, demo_url)
-    expect(panel(page)).to_contain_text("General information, not medical advice. In an emergency call 911.")
+    expect(panel(page)).to_contain_text("I give general facts, not medical advice. In an emergency, call 911.")
     expect(panel(page)).to_contain_text("Don't share more personal details than needed")
 
     answer = ask(page, QUESTION)
