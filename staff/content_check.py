@@ -339,12 +339,9 @@ def slot_combinations() -> List[Dict[str, Optional[str]]]:
     clinic = current_clinic()
     details = {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "clinic_email": clinic.email}
     body_areas = list(load_yaml(ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml")["body_area"])
-    combinations = []
-    for condition, body_area, loaded in product([None, *CONDITIONS], [None, *body_areas], (True, False)):
-        slots = {"condition": condition, "body_area": body_area}
-        slots.update(details if loaded else dict.fromkeys(details))
-        combinations.append(slots)
-    return combinations
+    # The clinic's details are always set: action_session_start fills them first.
+    return [{"condition": condition, "body_area": body_area, **details}
+            for condition, body_area in product([None, *CONDITIONS], [None, *body_areas])]
 
 
 @dataclass(frozen=True)
