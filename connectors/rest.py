@@ -184,7 +184,7 @@ class SourcedRestInput(RestInput):
         if not collector.messages:
             from handoff.conversations import handle_silent_turn
 
-            if await handle_silent_turn(request.app.ctx.agent, sender, collector):
+            if await handle_silent_turn(request.app.ctx.agent, sender, collector, message.message_id):
                 # With staff: the message is stored for them; no apology. A red flag was answered.
                 if not collector.messages:
                     collector.messages.append({"recipient_id": sender, "text": "", HANDOFF_MARKER: "active"})

@@ -200,7 +200,7 @@ class SignedWebhookChannel(InputChannel):
         if output.messages_sent == 0:
             from handoff.conversations import handle_silent_turn
 
-            if await handle_silent_turn(agent, message.sender_id, output):
+            if await handle_silent_turn(agent, message.sender_id, output, user_message.message_id):
                 return  # with staff: silence is expected (a red flag was still answered)
             # Rasa answers nothing when an action fails; never leave a patient in silence.
             await output.send_text_message(message.reply_to, apology())

@@ -20,9 +20,9 @@ from typing import Callable, List, Optional
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
-from handoff.database import Database, default_database, describe_failure
+from handoff.database import DATABASE_ERRORS, Database, default_database, describe_failure
 from handoff.settings import InboxSettings
 from handoff.store import utc_now
 from handoff.tables import login_failures, staff_users
@@ -87,7 +87,7 @@ class StaffAccounts:
                     password_hash=self.hasher.hash(password), created_at=self.clock(), disabled=False))
         except IntegrityError:
             raise AccountError(f"there is already an account '{username}'") from None
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("create an account", error) from None
         logger.info("Created a staff account")
 
@@ -110,7 +110,7 @@ class StaffAccounts:
                     staff_users.c.username, staff_users.c.display_name,
                     staff_users.c.created_at, staff_users.c.disabled,
                 ).order_by(staff_users.c.username)).mappings().all()
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("list accounts", error) from None
         return [{**row, "locked": self._locked(f"user:{row['username']}")} for row in rows]
 
@@ -170,7 +170,7 @@ class StaffAccounts:
                 if recent >= limit:
                     connection.execute(sa.insert(login_failures).values(key=f"locked:{key}", failed_at=now))
                     return True
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("record a failed sign-in", error) from None
         return False
 
@@ -180,7 +180,7 @@ class StaffAccounts:
             with self.database.read() as connection:
                 return bool(connection.execute(sa.select(sa.func.count()).where(
                     login_failures.c.key == f"locked:{key}", login_failures.c.failed_at > since)).scalar())
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("check a lockout", error) from None
 
     def _user(self, username: str) -> Optional[dict]:
@@ -188,7 +188,7 @@ class StaffAccounts:
             with self.database.read() as connection:
                 row = connection.execute(sa.select(staff_users).where(
                     staff_users.c.username == normalise_username(username))).mappings().first()
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("read an account", error) from None
         return dict(row) if row else None
 
@@ -202,7 +202,7 @@ class StaffAccounts:
         try:
             with self.database.write() as connection:
                 return connection.execute(statement).rowcount
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable(operation, error) from None
 
     @staticmethod

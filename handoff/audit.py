@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Any, Callable, Dict, Iterator, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
-from handoff.database import Database, default_database, describe_failure
+from handoff.database import DATABASE_ERRORS, Database, default_database, describe_failure
 from handoff.store import utc_now
 from handoff.tables import audit_log
 
@@ -52,7 +51,7 @@ class AuditLog:
                 connection.execute(sa.insert(audit_log).values(
                     at=self.clock(), staff=staff[:64], action=action, conversation=conversation,
                     handoff_id=handoff_id, client_ip=client_ip))
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             description = describe_failure(error)
             logger.error("Could not write the audit log (%s): %s", action, description)
             raise AuditUnavailable(f"could not write the audit log: {description}") from None

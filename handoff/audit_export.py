@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import List, Optional
 
-from sqlalchemy.exc import SQLAlchemyError
+from handoff.database import DATABASE_ERRORS
 
 from actions.storage import hash_sender_id
 from common.paths import ROOT
@@ -43,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         rows = [row for row in AuditLog().rows(args.since, until)
                 if wanted is None or row["conversation"] == wanted]
-    except SQLAlchemyError as error:
+    except DATABASE_ERRORS as error:
         print(f"error: the database is unavailable ({type(error).__name__})", file=sys.stderr)
         return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import sqlalchemy as sa
 from rasa.core.channels.channel import OutputChannel
 from rasa.shared.core.events import (
-    ActionExecuted, ActiveLoop, BotUttered, ConversationPaused, ConversationResumed, Event, SlotSet,
-    UserUttered,
+    ActionExecuted, ActiveLoop, BotUttered, ConversationPaused, ConversationResumed, Event, Restarted,
+    SessionStarted, SlotSet, UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -211,8 +211,27 @@ async def send_staff_reply(app: Any, sender_id: str, channel: Optional[str], out
 # ---------------------------------------------------------------------------
 # After a turn in which the bot said nothing (used by the REST and messaging channels)
 # ---------------------------------------------------------------------------
-async def handle_silent_turn(agent: Any, sender_id: str, output: OutputChannel) -> bool:
-    """True if the conversation is with staff (so silence is expected: no apology).
+def paused_when_received(tracker: DialogueStateTracker, message_id: Optional[str]) -> Optional[UserUttered]:
+    """The message with this id if the conversation was with staff when it arrived, else None.
+
+    Judged from the events, not from the conversation's state now: staff may have
+    handed it back in the meantime.
+    """
+    paused = False
+    for event in tracker.events:
+        if isinstance(event, ConversationPaused):
+            paused = True
+        elif isinstance(event, (ConversationResumed, SessionStarted, Restarted)):
+            paused = False
+        elif isinstance(event, UserUttered) and event.message_id == message_id:
+            return event if paused else None
+    return None
+
+
+async def handle_silent_turn(agent: Any, sender_id: str, output: OutputChannel,
+                             message_id: Optional[str]) -> bool:
+    """After a turn in which the bot said nothing: True if the message went to staff
+    (silence is expected, so the channel must not apologise).
 
     A red flag is still answered at once, and its hand-off marked urgent.
     """
@@ -221,11 +240,16 @@ async def handle_silent_turn(agent: Any, sender_id: str, output: OutputChannel) 
     except Exception:  # an unreachable store: the channel apologises as usual
         logger.exception("Could not read the conversation after a silent turn")
         return False
-    if tracker is None or not tracker.is_paused():
+    message = paused_when_received(tracker, message_id) if tracker is not None else None
+    if message is None:
         return False
-    response = RED_FLAG_RESPONSES.get((tracker.latest_message.intent or {}).get("name"))
+    response = RED_FLAG_RESPONSES.get((message.intent or {}).get("name"))
     if response:
-        await _answer_red_flag(agent, sender_id, tracker, response, output)
+        try:
+            await _answer_red_flag(agent, sender_id, tracker, response, output)
+        except Exception:  # then the channel's apology, with the phone number, rather than silence
+            logger.exception("Could not answer a red flag while staff have the conversation")
+            return False
     return True
 
 

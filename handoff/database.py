@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from actions.storage import DATABASE_URL_ENV as BOOKINGS_URL_ENV
 from actions.storage import DEFAULT_DATABASE_URL as BOOKINGS_DEFAULT_URL
@@ -28,6 +28,9 @@ from handoff.tables import metadata
 logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "HANDOFF_DATABASE_URL"
+# What a failing database raises: SQLAlchemy's errors, and OSError for an SQLite
+# file that cannot be created or opened.
+DATABASE_ERRORS = (SQLAlchemyError, OSError)
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 

@@ -22,6 +22,7 @@ open inbox still signs out after STAFF_SESSION_IDLE_MINUTES without a staff acti
 Logs hold kinds of events only, never message text or who the patient is.
 """
 import asyncio
+import functools
 import html
 import logging
 import time
@@ -40,17 +41,18 @@ from clinic.config import messages
 from common.paths import ROOT
 from connectors.guard import MAX_MESSAGE_CHARS, clean_text, client_ip
 from handoff import audit, tables
-from handoff.accounts import StaffAccounts
+from handoff.accounts import AccountsUnavailable, StaffAccounts
 from handoff.audit import AuditLog, AuditUnavailable
+from handoff.database import DATABASE_ERRORS
 from handoff.conversations import (
     NoChannel, NotDelivered, channel_label, current_tracker, latest_channels, recent_senders,
     resume_events, send_bot_message, send_staff_reply, transcript,
 )
 from handoff.housekeeping import Housekeeping
 from handoff.outbox import WidgetOutbox
-from handoff.sessions import StaffSession, StaffSessions
+from handoff.sessions import SessionsUnavailable, StaffSession, StaffSessions
 from handoff.settings import InboxSettings
-from handoff.store import Handoff, HandoffStore, utc_now
+from handoff.store import Handoff, HandoffStore, HandoffStoreUnavailable, utc_now
 from handoff.web_security import (
     LOGIN_CSRF_COOKIE, SESSION_COOKIE, clear_cookie, network_allowed, new_token,
     same_token, secure_headers, set_cookie, submitted_csrf,
@@ -72,6 +74,24 @@ class Conversation:
     sender_id: str
     channel: Optional[str]
     handoff: Optional[Handoff]
+
+
+# A database that fails answers 503 (try again), never 500; the cause is logged where it
+# happened, by kind only.
+UNAVAILABLE = (HandoffStoreUnavailable, SessionsUnavailable, AccountsUnavailable, AuditUnavailable,
+               *DATABASE_ERRORS)
+
+
+def database_safe(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    @functools.wraps(handler)
+    async def safe(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        try:
+            return await handler(request, *args, **kwargs)
+        except UNAVAILABLE:
+            logger.error("Inbox: the database is unavailable")
+            return secure_headers(response.json(
+                {"error": "The inbox's database is unavailable. Please try again in a moment."}, status=503))
+    return safe
 
 
 def json_reply(body: Any, status: int = 200) -> HTTPResponse:
@@ -177,6 +197,7 @@ class StaffInboxInput(InputChannel):
 
     def _pages(self, inbox: Blueprint) -> None:
         @inbox.route("/", methods=["GET"])
+        @database_safe
         async def inbox_page(request: Request) -> HTTPResponse:
             session = self.session_of(request)
             if session is None:
@@ -184,10 +205,12 @@ class StaffInboxInput(InputChannel):
             return page("inbox.html", csrf_token=session.csrf_token, staff_name=session.display_name)
 
         @inbox.route("/login", methods=["GET"])
+        @database_safe
         async def login_form(request: Request) -> HTTPResponse:
             return self._login_page(request)
 
         @inbox.route("/login", methods=["POST"])
+        @database_safe
         async def login(request: Request) -> HTTPResponse:
             if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), submitted_csrf(request)):
                 return self._login_page(request, "Your sign-in form expired. Please try again.", 403)
@@ -213,6 +236,7 @@ class StaffInboxInput(InputChannel):
             return reply
 
         @inbox.route("/logout", methods=["POST"])
+        @database_safe
         async def logout(request: Request) -> HTTPResponse:
             session = self.session_of(request)
             if session is None:
@@ -244,6 +268,7 @@ class StaffInboxInput(InputChannel):
 
     def _api(self, inbox: Blueprint) -> None:
         def signed_in(handler: Callable[..., Awaitable[HTTPResponse]], changes: bool = False) -> Callable:
+            @database_safe
             async def checked(request: Request, **kwargs: Any) -> HTTPResponse:
                 session = self.session_of(request)
                 if session is None:
@@ -256,7 +281,7 @@ class StaffInboxInput(InputChannel):
                 except AuditUnavailable:
                     return error("The audit log could not be written, so nothing was done. "
                                  "Please try again.", 503)
-            checked.__name__ = handler.__name__
+            checked.__name__ = handler.__name__  # the route's name
             return checked
 
         async def queue(request: Request, session: StaffSession) -> HTTPResponse:

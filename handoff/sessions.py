@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Callable, Optional, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 
-from handoff.database import Database, default_database, describe_failure
+from handoff.database import DATABASE_ERRORS, Database, default_database, describe_failure
 from handoff.settings import InboxSettings
 from handoff.store import utc_now
 from handoff.tables import staff_sessions, staff_users
@@ -66,7 +65,7 @@ class StaffSessions:
                     sa.select(staff_sessions, staff_users.c.display_name, staff_users.c.disabled)
                     .join(staff_users, staff_users.c.username == staff_sessions.c.username)
                     .where(staff_sessions.c.token_hash == token_hash(token))).mappings().first()
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise SessionsUnavailable(f"could not read a session: {describe_failure(error)}") from None
         if row is None:
             return None
@@ -96,5 +95,5 @@ class StaffSessions:
         try:
             with self.database.write() as connection:
                 connection.execute(statement)
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise SessionsUnavailable(f"could not {operation}: {describe_failure(error)}") from None

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from typing import Any, List, Optional, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from handoff import tables
-from handoff.database import Database, default_database, describe_failure
+from handoff.database import DATABASE_ERRORS, Database, default_database, describe_failure
 from handoff.tables import handoffs
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class HandoffStore:
                 self.mark_urgent(existing.id)
                 existing = self._get(existing.id)
             return existing, False
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("start a hand-off", error) from None
 
     def record_outside_hours(self, sender_id: str, channel: str, reason: str, *, urgent: bool = False,
@@ -107,7 +107,7 @@ class HandoffStore:
                     sender_id=sender_id, channel=channel, reason=reason, urgent=urgent,
                     condition=condition, location_id=location_id, status=tables.OUTSIDE_HOURS,
                     requested_at=now, closed_at=now, notify_attempts=0))
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("record a request outside staff hours", error) from None
 
     def take_over(self, sender_id: str, channel: str, staff: str, *, condition: Optional[str] = None,
@@ -129,7 +129,7 @@ class HandoffStore:
         except IntegrityError:  # someone else started one at the same moment
             return self.take_over(sender_id, channel, staff, condition=condition,
                                   location_id=location_id, now=now)
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("take a conversation over", error) from None
 
     # ------------------------------------------------------------ changing one
@@ -206,7 +206,7 @@ class HandoffStore:
                     return connection.execute(sa.select(sa.func.count()).where(old)).scalar()
             with self.database.write() as connection:
                 return connection.execute(sa.delete(handoffs).where(old)).rowcount
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable("delete old hand-offs", error) from None
 
     # ------------------------------------------------------------ internals
@@ -217,14 +217,14 @@ class HandoffStore:
         try:
             with self.database.read() as connection:
                 return [Handoff.from_row(row) for row in connection.execute(query).mappings()]
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable(operation, error) from None
 
     def _update(self, operation: str, statement: Any) -> bool:
         try:
             with self.database.write() as connection:
                 return connection.execute(statement).rowcount == 1
-        except SQLAlchemyError as error:
+        except DATABASE_ERRORS as error:
             raise self._unavailable(operation, error) from None
 
     @staticmethod
