@@ -152,7 +152,7 @@
       if (newcomers.length) announce(newcomers.length === 1 ? "A new patient is waiting." : newcomers.length + " new patients are waiting.");
       byId("waiting-table").hidden = data.handoffs.length === 0;
       byId("waiting-empty").hidden = data.handoffs.length !== 0;
-      byId("waiting-empty").textContent = "No one is waiting.";
+      byId("waiting-empty").textContent = "No one is waiting, and staff have no conversation.";
       document.title = (waitingCount ? "(" + waitingCount + ") " : "") + "Staff inbox";
 
       syncRows(byId("recent-rows"), data.recent, function (c) {
