@@ -140,7 +140,7 @@ class WidgetInput(InputChannel):
 
             sender, after = request.args.get("sender"), request.args.get("after", "0")
             headers = {**COMMON_HEADERS, "Cache-Control": "no-store"}
-            if not valid_sender(sender) or not after.isdigit():
+            if not valid_sender(sender) or not after.isdigit() or len(after) > 15:
                 return response.json({"error": "give sender (the conversation id) and after (a number)"},
                                      status=400, headers=headers)
             try:

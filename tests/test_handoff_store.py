@@ -278,3 +278,27 @@ def test_an_alert_says_someone_waits_and_never_who(database):
                     "Open the staff inbox: https://clinic.example.org/webhooks/staff/")
     assert alert_subject(handoff) == "URGENT: A patient is waiting in the staff inbox"
     assert "5550199" not in text and "tmj" not in text.lower()
+
+
+def test_the_staff_report_has_the_hand_offs(tmp_path):
+    from staff import report
+
+    url = f"sqlite:///{tmp_path / 'handoff.db'}"
+    store = HandoffStore(Database(url))
+    now = datetime.now(timezone.utc)
+    for number, wait in enumerate((60, 180)):
+        handoff, _ = store.request(f"r{number}", "rest", "asked_for_person", now=now - timedelta(hours=1))
+        store.pick_up(handoff.id, "dana", now - timedelta(hours=1) + timedelta(seconds=wait))
+    store.record_outside_hours("r9", "twilio", "not_understood", now=now - timedelta(hours=2))
+    out = tmp_path / "report"
+    assert report.main(["--out", str(out), "--tracker-store-url", f"sqlite:///{tmp_path / 'none.db'}",
+                        "--handoff-database-url", url, "--model", str(tmp_path / "no-model.tar.gz"),
+                        "--holdout", str(tmp_path / "no-holdout.json")]) == 0
+
+    summary = {r["metric"]: r["value"] for r in csv.DictReader((out / "summary.csv").open())}
+    assert (summary["handoffs"], summary["handoffs_outside_staff_hours"], summary["handoffs_picked_up"]) == ("3", "1", "2")
+    assert (float(summary["handoff_wait_median_seconds"]), float(summary["handoff_wait_p90_seconds"])) == (120.0, 168.0)
+    rows = {r["reason"]: r for r in csv.DictReader((out / "handoffs.csv").open())}
+    assert rows["asked_for_person"]["requested"] == "2" and rows["not_understood"]["outside_staff_hours"] == "1"
+    page = (out / "report.html").read_text()
+    assert "Hand-offs to staff" in page and "median 2.0 min, 90th percentile 2.8 min" in page
