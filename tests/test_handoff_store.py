@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from common.paths import ROOT
 from handoff import tables
+from argon2 import PasswordHasher
+
 from handoff.accounts import AccountError, StaffAccounts
 from handoff.audit import AuditLog
 from handoff.database import Database
@@ -27,6 +29,8 @@ pytestmark = pytest.mark.unit
 
 START = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)
 PASSWORD = "a password long enough"
+# Still argon2id, with low costs: these tests check the rules, not the hash's strength.
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 class Clock:
@@ -139,7 +143,7 @@ def test_passwords_are_argon2_hashes_and_the_rules_hold(database):
 
 def test_five_failures_lock_the_account_even_against_the_right_password(database):
     clock = Clock()
-    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=5, lockout=timedelta(minutes=15)), clock)
+    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=5, lockout=timedelta(minutes=15)), clock, CHEAP)
     accounts.create("dana", "Dana", PASSWORD)
     outcomes = [accounts.sign_in("dana", "wrong password!", "10.0.0.1").outcome for _ in range(5)]
     assert outcomes == ["wrong"] * 4 + ["locked"]
@@ -152,7 +156,7 @@ def test_five_failures_lock_the_account_even_against_the_right_password(database
 
 def test_unknown_names_and_disabled_accounts_look_like_wrong_passwords(database):
     clock = Clock()
-    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=3), clock)
+    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=3), clock, CHEAP)
     accounts.create("dana", "Dana", PASSWORD)
     accounts.set_disabled("dana", True)
     assert accounts.sign_in("dana", PASSWORD, "10.0.0.1").outcome == "wrong"
@@ -162,7 +166,7 @@ def test_unknown_names_and_disabled_accounts_look_like_wrong_passwords(database)
 
 
 def test_one_address_trying_many_names_is_locked_out(database):
-    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=2), Clock())
+    accounts = StaffAccounts(database, InboxSettings(max_failed_logins=2), Clock(), CHEAP)
     accounts.create("dana", "Dana", PASSWORD)
     outcomes = [accounts.sign_in(f"user{n}", "x", "10.9.9.9").outcome for n in range(8)]
     assert outcomes[-1] == "locked"  # 4 x 2 failures from one address
@@ -173,7 +177,7 @@ def test_one_address_trying_many_names_is_locked_out(database):
 def test_sessions_end_when_idle_or_too_old_and_refreshes_do_not_keep_them(database):
     clock = Clock()
     settings = InboxSettings(idle_timeout=timedelta(minutes=15), max_session=timedelta(hours=12))
-    StaffAccounts(database, settings, clock).create("dana", "Dana", PASSWORD)
+    StaffAccounts(database, settings, clock, CHEAP).create("dana", "Dana", PASSWORD)
     sessions = StaffSessions(database, settings, clock)
     token, csrf = sessions.start("dana")
     with database.read() as connection:
@@ -192,7 +196,7 @@ def test_sessions_end_when_idle_or_too_old_and_refreshes_do_not_keep_them(databa
 
 
 def test_a_disabled_account_loses_its_session(database):
-    accounts = StaffAccounts(database)
+    accounts = StaffAccounts(database, hasher=CHEAP)
     accounts.create("dana", "Dana", PASSWORD)
     sessions = StaffSessions(database)
     token, _ = sessions.start("dana")
