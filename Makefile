@@ -16,7 +16,7 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench purge report review lock audit clean
+.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench purge report review lock audit staff-user audit-log clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
@@ -25,6 +25,8 @@ help:
 	@echo "make audit  - check requirements.lock for known vulnerabilities (pip-audit)"
 	@echo "make train  - retrain after editing data/, domain.yml or config.yml"
 	@echo "make bookings  - list booking and callback requests (make bookings-export OUT=file.csv)"
+	@echo "make staff-user USERNAME=jane [FULL_NAME='Jane Roe'] - a staff inbox account (password from standard input)"
+	@echo "make audit-log - export the staff inbox's audit log (OUT=file.csv, SINCE=YYYY-MM-DD)"
 	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config (QUICK=1: shorter)"
 	@echo "make report - staff insights report (SINCE=YYYY-MM-DD UNTIL=YYYY-MM-DD OUT=dir)"
 	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
@@ -94,6 +96,15 @@ bookings: $(INSTALLED)
 
 bookings-export: $(INSTALLED)
 	@$(BIN)/python -m staff.bookings export --out $(or $(OUT),var/bookings.csv)
+
+# The staff inbox (handoff/): accounts, and the audit log of who opened and answered
+# which conversation. HANDOFF_DATABASE_URL (or BOOKINGS_DATABASE_URL) selects the database.
+# The password is read from standard input: typed at a prompt, or piped.
+staff-user: $(INSTALLED)
+	@$(BIN)/python -m handoff.staff_accounts add "$(USERNAME)" $(if $(FULL_NAME),--name "$(FULL_NAME)")
+
+audit-log: $(INSTALLED)
+	@$(BIN)/python -m handoff.audit_export --out $(or $(OUT),var/audit-log.csv) $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 # Benchmark, not a test: trains and serves both configs, writes results/bench/.
 # The full run trains Rasa's default config for 100 epochs (about an hour on 2 cores);

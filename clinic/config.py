@@ -33,7 +33,11 @@ class ClinicFileError(ValueError):
 
 
 def parse_day_hours(value: object) -> List[OpenInterval]:
-    """ "08:30-12:00, 13:00-17:00" -> [(08:30, 12:00), (13:00, 17:00)]; "closed" -> []."""
+    """ "08:30-12:00, 13:00-17:00" -> [(08:30, 12:00), (13:00, 17:00)]; "closed" -> [].
+
+    "24:00" may close a range: "00:00-24:00" is the whole day (e.g. staff hours
+    of a service that is always staffed).
+    """
     if value is None or str(value).strip().lower() == "closed":
         return []
     intervals = []
@@ -42,9 +46,10 @@ def parse_day_hours(value: object) -> List[OpenInterval]:
         if not match:
             raise ValueError(f"'{value}' is not a time range")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
+        end_of_day = (h2, m2) == (24, 0)
+        if not (h1 < 24 and (h2 < 24 or end_of_day) and m1 < 60 and m2 < 60):
             raise ValueError(f"'{value}' is not a time range")
-        opens, closes = time(h1, m1), time(h2, m2)
+        opens, closes = time(h1, m1), time.max if end_of_day else time(h2, m2)
         if closes <= opens:
             raise ValueError(f"'{part.strip()}' closes before it opens")
         intervals.append((opens, closes))
@@ -95,6 +100,8 @@ class Location(StrictModel):
     directions: str = ""
     parking: str = ""
     treats: List[str] = []
+    # When staff answer hand-offs in the chat (the staff inbox); default: the opening hours.
+    staff_hours: Optional[WeeklyHours] = None
 
     _treats = validator("treats", allow_reuse=True)(check_conditions)
 
@@ -114,6 +121,15 @@ class Location(StrictModel):
         return OpeningHours(
             timezone=self.timezone,
             weekly=self.hours.by_weekday(),
+            holidays={holiday.date: holiday.name for holiday in self.holidays},
+        )
+
+    def staff_schedule(self) -> OpeningHours:
+        """When staff answer hand-offs: `staff_hours`, else the opening hours; holidays apply."""
+        weekly = (self.staff_hours or self.hours).by_weekday()
+        return OpeningHours(
+            timezone=self.timezone,
+            weekly=weekly,
             holidays={holiday.date: holiday.name for holiday in self.holidays},
         )
 
@@ -141,6 +157,13 @@ class BookingRules(StrictModel):
         return BookingWindow(self.min_lead_hours, self.max_days_ahead)
 
 
+class HandoffRules(StrictModel):
+    # What the bot tells a patient who is handed to staff ("usually within 5 minutes").
+    usual_reply_minutes: int = Field(5, gt=0)
+    # Nobody picked the conversation up in this time: the bot says so and offers a callback.
+    wait_timeout_minutes: float = Field(10, gt=0)
+
+
 class PrivacyRules(StrictModel):
     # Conversations and booking requests older than this are deleted by `make purge`
     # and left out of staff reports.
@@ -159,6 +182,7 @@ class Clinic(StrictModel):
     consultation_fee: Optional[Fee] = None
     booking: BookingRules
     privacy: PrivacyRules = PrivacyRules()
+    handoff: HandoffRules = HandoffRules()
 
     @root_validator(skip_on_failure=True)
     def practitioners_work_at_known_locations(cls, values):

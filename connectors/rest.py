@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # A patient gets an answer within this many seconds, even if an action hangs.
 RESPONSE_TIMEOUT_SECONDS = float(os.environ.get("BOT_RESPONSE_TIMEOUT_SECONDS", "10"))
+# A bot message that says the conversation is with staff (actions/handoff.py) carries
+# this key; the REST reply passes it on, so the widget knows to check for staff replies.
+HANDOFF_MARKER = "handoff"
 GENERIC_APOLOGY = "Sorry, something went wrong on our side. Please call the clinic, or try again in a moment."
 
 
@@ -112,6 +115,9 @@ class SourcedOutputChannel(CollectingOutputChannel):
         if provenance:
             for sent in self.messages[first_new:]:
                 sent["metadata"] = provenance
+        if message.get(HANDOFF_MARKER):  # the widget starts checking for staff replies
+            for sent in self.messages[first_new:]:
+                sent[HANDOFF_MARKER] = message[HANDOFF_MARKER]
 
 
 MAX_SENDER_CHARS = 128
@@ -202,9 +208,16 @@ class SourcedRestInput(RestInput):
                 # Never log the message itself: it may hold health details.
                 logger.exception("Handling a REST message failed")
         if not collector.messages:
-            # Rasa answers nothing when an action fails; never leave a patient in silence.
-            await log_silent_turn(request.app.ctx.agent, sender, self.name())
-            await collector.send_text_message(sender, apology())
+            from handoff.conversations import handle_silent_turn
+
+            if await handle_silent_turn(request.app.ctx.agent, sender, collector, message.message_id):
+                # With staff: the message is stored for them; no apology. A red flag was answered.
+                if not collector.messages:
+                    collector.messages.append({"recipient_id": sender, "text": "", HANDOFF_MARKER: "active"})
+            else:
+                # Rasa answers nothing when an action fails; never leave a patient in silence.
+                await log_silent_turn(request.app.ctx.agent, sender, self.name())
+                await collector.send_text_message(sender, apology())
         for kind in notes:
             await collector.send_text_message(sender, safety_note_line(kind))
         return collector.messages

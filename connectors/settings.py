@@ -14,6 +14,7 @@ CHANNEL_CLASSES = {
     "facebook": "connectors.facebook.FacebookChannel",
     "telegram": "connectors.telegram.TelegramChannel",
     "slack": "connectors.slack.SlackChannel",
+    "chatwoot": "connectors.chatwoot.ChatwootChannel",
 }
 
 # Credential key -> environment variable. A channel runs only when all are set.
@@ -36,6 +37,11 @@ REQUIRED_SETTINGS: Dict[str, Dict[str, str]] = {
         "bot_token": "SLACK_BOT_TOKEN",
         "signing_secret": "SLACK_SIGNING_SECRET",
     },
+    "chatwoot": {
+        "bot_token": "CHATWOOT_BOT_TOKEN",
+        "webhook_secret": "CHATWOOT_WEBHOOK_SECRET",
+        "account_id": "CHATWOOT_ACCOUNT_ID",
+    },
 }
 
 # Credential key -> environment variable, used when set.
@@ -50,6 +56,7 @@ OPTIONAL_SETTINGS: Dict[str, Dict[str, str]] = {
     "facebook": {"api_base": "FACEBOOK_API_BASE"},
     "telegram": {"api_base": "TELEGRAM_API_BASE"},
     "slack": {"api_base": "SLACK_API_BASE"},
+    "chatwoot": {"api_base": "CHATWOOT_API_BASE"},
 }
 
 def enabled_channels(environ: Mapping[str, str]) -> Dict[str, Dict[str, str]]:

@@ -215,6 +215,10 @@ class SignedWebhookChannel(InputChannel):
             except Exception:
                 logger.exception("%s: answering a %s failed", self.name(), message.kind)
         if output.messages_sent == 0:
+            from handoff.conversations import handle_silent_turn
+
+            if await handle_silent_turn(agent, message.sender_id, output, user_message.message_id):
+                return  # with staff: silence is expected (a red flag was still answered)
             # Rasa answers nothing when an action fails; never leave a patient in silence.
             await log_silent_turn(agent, message.sender_id, self.name())
             await output.send_text_message(message.reply_to, apology())

@@ -5,6 +5,12 @@
     GET /webhooks/widget/privacy    the widget's privacy notice, as JSON {"notice": "…"}:
                                     wording from clinic/messages.yml, the retention
                                     period from clinic/clinic.yml (privacy.retention_days)
+    GET /webhooks/widget/messages?sender=<id>&after=<n>
+                                    messages that were not answers to the widget's own
+                                    requests (staff replies during a hand-off, the bot's
+                                    note when a wait times out), as JSON {"messages":
+                                    [{"id", "text", "from", ...}], "handoff": "waiting" |
+                                    "open" | null}: see handoff/outbox.py
 
 Serving both from Rasa itself puts the page, the widget and the REST webhook
 (/webhooks/rest/webhook, which the widget talks to) on one origin: the widget
@@ -126,5 +132,22 @@ class WidgetInput(InputChannel):
                 logger.exception("Could not build the privacy notice")
                 return response.json({"error": "no privacy notice"}, status=503, headers=COMMON_HEADERS)
             return response.json({"notice": notice}, headers=COMMON_HEADERS)
+
+        @widget.route("/messages", methods=["GET"])
+        async def queued_messages(request: Request) -> HTTPResponse:
+            from connectors.rest import valid_sender
+            from handoff.outbox import updates_for_widget
+
+            sender, after = request.args.get("sender"), request.args.get("after", "0")
+            headers = {**COMMON_HEADERS, "Cache-Control": "no-store"}
+            if not valid_sender(sender) or not after.isdigit() or len(after) > 15:
+                return response.json({"error": "give sender (the conversation id) and after (a number)"},
+                                     status=400, headers=headers)
+            try:
+                updates = updates_for_widget(sender, int(after))
+            except Exception:  # the widget tries again later
+                logger.exception("Could not read the widget's queued messages")
+                return response.json({"error": "try again later"}, status=503, headers=headers)
+            return response.json(updates, headers=headers)
 
         return widget

@@ -6,11 +6,14 @@
 
 Conversations are Rasa's `events` table in TRACKER_STORE_URL (default
 var/conversations.db); booking and callback requests are in BOOKINGS_DATABASE_URL
-(default var/bookings.db). Only counts are printed, never content.
+(default var/bookings.db), and so are ended hand-offs to staff unless
+HANDOFF_DATABASE_URL names another database. The staff inbox's audit log is
+kept (it is an access log, with no message text). Only counts are printed, never content.
 """
 import argparse
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -20,6 +23,7 @@ from sqlalchemy.engine import URL
 from actions.storage import BookingStore, StorageUnavailable
 from clinic.config import current_clinic
 from common.paths import tracker_store_url
+from handoff.store import HandoffStore, HandoffStoreUnavailable
 
 SECONDS_PER_DAY = 24 * 60 * 60
 
@@ -68,6 +72,15 @@ def purge_bookings(days: int, dry_run: bool) -> int:
         store.close()
 
 
+def purge_handoffs(days: int, dry_run: bool) -> int:
+    cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+    store = HandoffStore()
+    try:
+        return store.delete_closed_before(cutoff, dry_run=dry_run)
+    finally:
+        store.database.close()
+
+
 def parse_arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m staff.purge", description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=None,
@@ -86,12 +99,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         conversations = purge_conversations(tracker_store_url(), days, arguments.dry_run)
         bookings = purge_bookings(days, arguments.dry_run)
-    except (sa.exc.SQLAlchemyError, StorageUnavailable) as error:
+        handoffs = purge_handoffs(days, arguments.dry_run)
+    except (sa.exc.SQLAlchemyError, StorageUnavailable, HandoffStoreUnavailable) as error:
         # The error class only: driver messages can quote row data.
         print(f"error: database unavailable ({type(error).__name__})", file=sys.stderr)
         return 1
     print(f"{verb} {conversations} conversations and {bookings} booking requests "
           f"older than {days} days.")
+    print(f"{verb} {handoffs} ended hand-offs to staff older than {days} days.")
     return 0
 
 

@@ -40,6 +40,11 @@ CSV files in DIR (one header row each, written even when empty):
   booking_funnel.csv             form,stage,slot,count - stage is started, completed,
                                  cancelled, red_flag (stopped by an emergency) or abandoned
                                  (slot = the question left unanswered)
+  handoffs.csv                   reason,reason_label,requested,outside_staff_hours,picked_up,
+                                 timed_out,still_waiting,median_wait_seconds,p90_wait_seconds -
+                                 hand-offs to staff per reason, then "all" (from the
+                                 hand-off table: staff/report_handoffs.py); summary.csv
+                                 has the same totals and waiting times
 
 Definitions: a conversation is one Rasa session of one sender. A message is
 unanswered when the bot ran action_default_fallback, or the intent was
@@ -64,6 +69,7 @@ from common.paths import ROOT
 from staff.content_review import current_sign_off_state, sign_off_banner
 from staff.report_data import (find_conversation, load_conversations, parse_day, pseudonym_key,
                                reporting_window, tracker_store_url)
+from staff.report_handoffs import load_handoffs
 from staff.report_metrics import Row, compute
 from staff.report_output import write_report
 
@@ -115,6 +121,9 @@ def arguments(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--low-confidence", type=float, default=0.5,
                         help="answers below this intent confidence are listed (default 0.5)")
     parser.add_argument("--tracker-store-url", help="SQLAlchemy URL (default: TRACKER_STORE_URL)")
+    parser.add_argument("--handoff-database-url",
+                        help="SQLAlchemy URL of the hand-off table (default: HANDOFF_DATABASE_URL, "
+                             "else BOOKINGS_DATABASE_URL)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--holdout", type=Path, default=DEFAULT_HOLDOUT)
     parser.add_argument("--find", metavar="PSEUDONYM", help="print the sender id behind a pseudonym and exit")
@@ -134,7 +143,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(found.sender_id if found else f"{args.find}: not found in the retention period")
         return 0 if found else 1
     conversations = load_conversations(url, window)
-    metrics = compute(conversations, window, key, args.low_confidence, model_rows(args.model, args.holdout))
+    handoffs = load_handoffs(window.start, window.end, args.handoff_database_url)
+    metrics = compute(conversations, window, key, args.low_confidence, model_rows(args.model, args.holdout),
+                      handoffs)
     banner = sign_off_banner(current_sign_off_state())
     page = write_report(metrics, args.out, datetime.now(window.zone).strftime("%Y-%m-%d %H:%M %Z"), banner)
     print(f"{len(conversations)} conversations; report: {page}")

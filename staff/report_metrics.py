@@ -7,11 +7,13 @@ import difflib
 import re
 import string
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+from handoff.store import Handoff
 from staff.report_data import FORMS, Conversation, UserMessage, Window, pseudonym, quotable_text
+from staff.report_handoffs import handoff_rows, summary_rows as handoff_summary_rows
 
 Row = Dict[str, Any]
 FORM_STAGES = ("started", "completed", "cancelled", "red_flag")
@@ -32,6 +34,7 @@ class Metrics:
     red_flags: List[Row]
     booking_funnel: List[Row]
     model: List[Row]
+    handoffs: List[Row] = field(default_factory=list)  # per reason (staff/report_handoffs.py)
 
 
 def rate(part: int, whole: int) -> float:
@@ -190,7 +193,8 @@ def funnel_count(rows: List[Row], form: str, stage: str) -> int:
     return sum(r["count"] for r in rows if r["form"] == form and r["stage"] == stage)
 
 
-def summary(metrics: Metrics, conversations: List[Conversation], window: Window, threshold: float) -> List[Row]:
+def summary(metrics: Metrics, conversations: List[Conversation], window: Window, threshold: float,
+            handoffs: Sequence[Handoff] = ()) -> List[Row]:
     messages = sum(len(c.messages) for c in conversations)
     unanswered_total = sum(r["unanswered"] for r in metrics.per_day)
     def day(timestamp: float) -> str:
@@ -209,12 +213,13 @@ def summary(metrics: Metrics, conversations: List[Conversation], window: Window,
     for form in FORMS:
         for stage in (*FORM_STAGES, "abandoned"):
             rows.append((f"{form}_{stage}", funnel_count(metrics.booking_funnel, form, stage)))
+    rows += handoff_summary_rows(handoffs)
     rows += [(f"model_{r['name']}", r["value"]) for r in metrics.model]
     return [{"metric": name, "value": value} for name, value in rows]
 
 
 def compute(conversations: List[Conversation], window: Window, key: bytes, threshold: float,
-            model: List[Row]) -> Metrics:
+            model: List[Row], handoffs: Sequence[Handoff] = ()) -> Metrics:
     metrics = Metrics(
         summary=[], per_day=per_day(conversations, window), channels=channels(conversations),
         channels_per_day=channels_per_day(conversations, window),
@@ -223,7 +228,7 @@ def compute(conversations: List[Conversation], window: Window, key: bytes, thres
         unanswered=unanswered(conversations, window, key),
         low_confidence=low_confidence(conversations, window, key, threshold),
         red_flags=red_flags(conversations, window, key), booking_funnel=booking_funnel(conversations),
-        model=model,
+        model=model, handoffs=handoff_rows(handoffs),
     )
-    metrics.summary = summary(metrics, conversations, window, threshold)
+    metrics.summary = summary(metrics, conversations, window, threshold, handoffs)
     return metrics

@@ -26,6 +26,7 @@ CSV_FILES = {
     "low_confidence.csv": "low_confidence",
     "red_flags.csv": "red_flags",
     "booking_funnel.csv": "booking_funnel",
+    "handoffs.csv": "handoffs",
 }
 # Column names, so that a CSV with no rows still says what it would hold.
 CSV_COLUMNS = {
@@ -41,6 +42,8 @@ CSV_COLUMNS = {
     "low_confidence": ["date", "conversation", "channel", "intent", "confidence", "text"],
     "red_flags": ["date", "conversation", "channel", "kind", "intent", "confidence", "text"],
     "booking_funnel": ["form", "stage", "slot", "count"],
+    "handoffs": ["reason", "reason_label", "requested", "outside_staff_hours", "picked_up", "timed_out",
+                 "still_waiting", "median_wait_seconds", "p90_wait_seconds"],
 }
 TOP = 15  # bars in the intent and condition charts
 COLOURS = ["#2a6f97", "#e07a5f", "#81b29a", "#f2cc8f", "#6d597a", "#3d405b", "#b56576"]
@@ -235,7 +238,8 @@ def cards(summary: Dict[str, Any]) -> str:
     shown = [("Conversations", "conversations"), ("Patient messages", "user_messages"),
              ("Unanswered", "unanswered"), ("Red flags", "red_flags"),
              ("Bookings completed", "consultation_form_completed"),
-             ("Callbacks completed", "callback_form_completed")]
+             ("Callbacks completed", "callback_form_completed"),
+             ("Hand-offs to staff", "handoffs")]
     return '<div class="cards">' + "".join(
         f'<div class="card"><b>{escape(summary.get(key, 0))}</b>{escape(label)}</div>' for label, key in shown) + "</div>"
 
@@ -251,6 +255,24 @@ def sign_off_notice(banner: Optional[str]) -> str:
     if not banner:
         return ""
     return f'<p class="alert warning" role="alert"><strong>{escape(banner)}</strong></p>'
+
+
+def minutes(seconds: Any) -> str:
+    return "no waits" if seconds in ("", None) else f"{float(seconds) / 60:.1f} min"
+
+
+def handoff_section(metrics: Metrics, summary: Dict[str, Any]) -> str:
+    if not metrics.handoffs:
+        return '<p class="note">No conversation was handed to staff in this period.</p>'
+    return (f"<p>{escape(summary.get('handoffs', 0))} conversation(s) handed to staff, "
+            f"{escape(summary.get('handoffs_outside_staff_hours', 0))} of them asked outside staff hours "
+            f"(the bot offered a callback); {escape(summary.get('handoffs_timed_out', 0))} waited in vain. "
+            f"Waiting time until a staff member replied: median "
+            f"{escape(minutes(summary.get('handoff_wait_median_seconds')))}, 90th percentile "
+            f"{escape(minutes(summary.get('handoff_wait_p90_seconds')))}.</p>"
+            + table(metrics.handoffs, ["reason_label", "requested", "outside_staff_hours", "picked_up",
+                                       "timed_out", "still_waiting", "median_wait_seconds",
+                                       "p90_wait_seconds"]))
 
 
 def render_html(metrics: Metrics, images: Dict[str, str], generated: str,
@@ -289,6 +311,7 @@ def render_html(metrics: Metrics, images: Dict[str, str], generated: str,
         table(metrics.booking_funnel, ["form", "stage", "slot", "count"]),
         '<p class="note">Abandoned: the form was still open when the conversation ended; the slot is '
         "the question the patient did not answer.</p>",
+        "<h2>Hand-offs to staff</h2>", handoff_section(metrics, summary),
         "<h2>Model in service</h2>", model_section(metrics),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

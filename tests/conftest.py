@@ -39,6 +39,7 @@ from local_services.postgres import (  # noqa: E402
 from local_services.redis import RedisUnavailable, running_redis  # noqa: E402
 from tests.browser import launch_chromium  # noqa: E402
 from tests.fake_platforms import FakePlatforms  # noqa: E402
+from tests.handoff_helpers import clinic_without_staff_hours  # noqa: E402
 from tests.infrastructure import ARTIFACTS, unavailable  # noqa: E402
 from tests.platforms import channel_credentials  # noqa: E402
 from tests.servers import MODEL, Patient, action_server, rasa_server  # noqa: E402
@@ -94,6 +95,10 @@ class Stack:
     tracker_db: Path  # the SQLite conversation store the Rasa server writes
     bookings_url: str  # the bookings database the action server writes
     log_dir: Path  # both servers' logs
+    # The staff inbox (handoff/): its database, shared by both servers, and the key both
+    # use to name conversations (actions.storage.hash_sender_id).
+    handoff_url: str = ""
+    sender_hash_key_file: Optional[Path] = None
 
     def patient(self, prefix: str = "test") -> Patient:
         return Patient(self.url, sender=f"{prefix}-{uuid.uuid4()}")
@@ -130,14 +135,23 @@ class SharedStack:
             work.mkdir(parents=True)
             fake = self._exit.enter_context(FakePlatforms())
             bookings_url = f"sqlite:///{work / 'bookings.db'}"
+            handoff = {
+                "HANDOFF_DATABASE_URL": f"sqlite:///{work / 'handoff.db'}",
+                "SENDER_HASH_KEY_FILE": str(work / "sender-hash.key"),
+                # No staff on duty, ever: asking for a person always gets the callback
+                # offer, whatever the time of day (tests/handoff_helpers.py explains).
+                "CLINIC_FILE": str(clinic_without_staff_hours(work / "clinic.yml")),
+            }
             action_url = self._exit.enter_context(action_server(work, env={
-                "BOOKINGS_DATABASE_URL": bookings_url,
-                "SENDER_HASH_KEY_FILE": str(work / "sender-hash.key")}))
+                "BOOKINGS_DATABASE_URL": bookings_url, **handoff}))
             tracker_db = work / "conversations.db"
             url = self._exit.enter_context(rasa_server(
-                work, action_url, credentials=channel_credentials(fake),
-                env={"TRACKER_STORE_URL": f"sqlite:///{tracker_db}"}))
-            self._stack = Stack(url, fake, tracker_db, bookings_url, work)
+                work, action_url,
+                credentials={**channel_credentials(fake), "handoff.inbox.StaffInboxInput": {}},
+                env={"TRACKER_STORE_URL": f"sqlite:///{tracker_db}", "HANDOFF_CHECK_SECONDS": "1",
+                     **handoff}))
+            self._stack = Stack(url, fake, tracker_db, bookings_url, work,
+                                handoff["HANDOFF_DATABASE_URL"], work / "sender-hash.key")
         except BaseException as error:  # reported to the tests that need it
             self._error = error
 

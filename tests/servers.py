@@ -60,12 +60,15 @@ def rasa_server(
     env: Optional[Dict[str, str]] = None,
 ) -> Iterator[str]:
     """Yields the Rasa server's base URL. Channels from `credentials` (default: the
-    repository's credentials.yml, REST and the widget); conversations go to
-    TRACKER_STORE_URL from `env`, or to log_dir/conversations-<port>.db."""
+    repository's credentials.yml: REST, the widget and the staff inbox); conversations
+    go to TRACKER_STORE_URL from `env`, or to log_dir/conversations-<port>.db, and the
+    staff inbox's data to HANDOFF_DATABASE_URL, or log_dir/handoff-<port>.db."""
     port = free_port()
     log = log_dir / f"rasa-server-{port}.log"
     server_env = base_env({"ACTION_ENDPOINT_URL": action_url,
                            "TRACKER_STORE_URL": f"sqlite:///{log_dir / f'conversations-{port}.db'}",
+                           # The staff inbox's database (handoff/), never the repository's var/.
+                           "HANDOFF_DATABASE_URL": f"sqlite:///{log_dir / f'handoff-{port}.db'}",
                            **(env or {})})
     endpoints_file = log_dir / f"endpoints-{port}.yml"
     write_endpoints(endpoints_file, server_env)

@@ -65,6 +65,8 @@ EVERY_CHANNEL_VARIABLE = {
                                             "FACEBOOK_PAGE_ACCESS_TOKEN"),
     "connectors.telegram.TelegramChannel": ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_SECRET_TOKEN"),
     "connectors.slack.SlackChannel": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "connectors.chatwoot.ChatwootChannel": ("CHATWOOT_BOT_TOKEN", "CHATWOOT_WEBHOOK_SECRET",
+                                            "CHATWOOT_ACCOUNT_ID"),
 }
 
 

@@ -20,11 +20,11 @@ def write_credentials(tmp_path, env):
     return result, target
 
 
-def test_without_secrets_only_rest_and_widget(tmp_path):
+def test_without_secrets_only_rest_the_widget_and_the_staff_inbox(tmp_path):
     result, target = write_credentials(tmp_path, {})
     assert result.returncode == 0, result.stderr
     assert set(yaml.safe_load(target.read_text())) == {
-        "connectors.rest.SourcedRestInput", "connectors.widget.WidgetInput"}
+        "connectors.rest.SourcedRestInput", "connectors.widget.WidgetInput", "handoff.inbox.StaffInboxInput"}
 
 
 def test_a_fully_configured_channel_is_enabled_without_writing_its_secrets(tmp_path):

@@ -12,7 +12,12 @@
  * Safety: bot text never goes through innerHTML. It is split into text nodes,
  * <strong> for **bold** and <a> for http(s) links only.
  * Privacy: the conversation id lives in sessionStorage (gone when the tab closes);
- * the transcript itself is never stored in the browser. The privacy notice's
+ * the transcript itself is never stored in the browser.
+ * Staff: when the bot hands the conversation to a person (handoff/), staff replies
+ * have no request to answer, so the widget fetches them from
+ * /webhooks/widget/messages: every second while staff have the conversation,
+ * every 15 seconds otherwise (staff may take over a conversation at any time),
+ * and only once the patient has written in this tab. The privacy notice's
  * wording (with the clinic's retention period) comes from the server
  * (/webhooks/widget/privacy); a generic notice shows until it arrives.
  */
@@ -24,7 +29,10 @@
   window.__clinicChatWidget = true;
 
   var SENDER_KEY = "clinic-chat-sender";
+  var AFTER_KEY = "clinic-chat-after"; // the last staff-side message shown
   var DEFAULT_TIMEOUT_MS = 15000;
+  var STAFF_CHECK_MS = 1000; // while staff have the conversation
+  var IDLE_CHECK_MS = 15000; // otherwise
   var TEXT = {
     bubble: "Chat with us",
     close: "Close chat",
@@ -43,7 +51,10 @@
     repliesLabel: "Suggested replies",
     timedOut: "Sorry, the server didn't answer in time. Please try again, or call the clinic.",
     unreachable: "Sorry, we couldn't reach the assistant. Please try again, or call the clinic.",
-    retry: "Try again"
+    retry: "Try again",
+    staff: "Clinic staff",
+    staffSaid: " (clinic staff) said: ",
+    sentToStaff: "Sent. Our staff will see your message."
   };
 
   // ---------------------------------------------------------------------------
@@ -65,6 +76,7 @@
     ? new URL(options.botUrl, document.baseURI).href
     : new URL("/webhooks/rest/webhook", scriptUrl).href;
   var privacyUrl = new URL("/webhooks/widget/privacy", scriptUrl).href;
+  var messagesUrl = new URL("/webhooks/widget/messages", scriptUrl).href;
   var title = options.title || "Clinic assistant";
   var timeoutMs = parseInt(options.timeoutMs, 10);
   if (!(timeoutMs > 0)) timeoutMs = DEFAULT_TIMEOUT_MS;
@@ -123,6 +135,8 @@
     ".ccw-msg-bot strong { font-weight: 700; }",
     ".ccw-source { font-size: 13px; color: #47525d; }",
     ".ccw-msg-error { background: #fdecea; color: #5c1a12; border: 1px solid #e2a197; }",
+    ".ccw-msg-staff { background: #e3f1e6; border: 1px solid #9cc9a5; }",
+    ".ccw-staff-label { font-size: 13px; font-weight: 700; color: #1d5a2a; }",
     ".ccw-replies { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }",
     ".ccw-reply { min-height: 32px; padding: 4px 12px; border: 1px solid #0b5cad; border-radius: 16px; background: #ffffff; color: #0b5cad; font-size: 14px; }",
     ".ccw-reply:hover { background: #e6effa; }",
@@ -451,6 +465,15 @@
       });
     }
 
+    function addStaffMessage(reply) {
+      var name = typeof reply.name === "string" && reply.name.trim() ? reply.name.trim() : TEXT.staff;
+      return addMessage("bot ccw-msg-staff", function (message) {
+        message.appendChild(screenReaderOnly(name + TEXT.staffSaid));
+        message.appendChild(element("p", { class: "ccw-staff-label", "aria-hidden": "true", text: name + " · " + TEXT.staff }));
+        appendBotText(message, typeof reply.text === "string" ? reply.text : "");
+      });
+    }
+
     function addFailure(text, explanation) {
       var failure = addMessage("bot ccw-msg-error", function (message) {
         message.appendChild(element("p", { text: explanation }));
@@ -494,6 +517,7 @@
       var controller = new AbortController();
       var timedOut = false;
       var timer = setTimeout(function () { timedOut = true; controller.abort(); }, timeoutMs);
+      var passedToStaff = false; // stored for staff, with no answer from the bot
       inFlight = controller;
       setWaiting(true);
       return fetch(botUrl, {
@@ -510,11 +534,15 @@
         if (forConversation !== conversation) return;
         if (!Array.isArray(replies)) throw new Error("The bot's answer is not a list");
         var firstAnswer = null;
+        var withStaff = false;
         replies.forEach(function (reply) {
           var message = reply && typeof reply === "object" ? addBotMessage(reply) : null;
           firstAnswer = firstAnswer || message;
+          if (reply && reply.handoff) withStaff = true;
         });
         if (firstAnswer) scrollToAnswer(firstAnswer);
+        passedToStaff = withStaff && !firstAnswer;
+        checkForStaffMessages(withStaff);
       }).catch(function () {
         if (forConversation !== conversation) return; // aborted by "Clear conversation"
         addFailure(text, timedOut ? TEXT.timedOut : TEXT.unreachable);
@@ -522,7 +550,56 @@
         clearTimeout(timer);
         inFlight = null;
         // After "Clear conversation" the status line says so; leave it.
-        if (forConversation === conversation) setWaiting(false);
+        if (forConversation === conversation) {
+          setWaiting(false);
+          if (passedToStaff) status.textContent = TEXT.sentToStaff;
+        }
+      });
+    }
+
+    // --- Messages from staff (and the bot's notes during a hand-off) -----------
+    var staffHaveIt = false;
+    var checkTimer = null;
+    var checking = false;
+
+    function shownUpTo() {
+      return parseInt(readSession(AFTER_KEY), 10) || 0;
+    }
+
+    // Checks now if staff just got the conversation, then keeps checking.
+    function checkForStaffMessages(now) {
+      if (now) staffHaveIt = true;
+      if (checking) return;
+      clearTimeout(checkTimer);
+      checkTimer = setTimeout(checkOnce, now ? 0 : (staffHaveIt ? STAFF_CHECK_MS : IDLE_CHECK_MS));
+    }
+
+    function checkOnce() {
+      var forConversation = conversation;
+      var sender = readSession(SENDER_KEY);
+      if (!sender) return;
+      checking = true;
+      var url = messagesUrl + "?sender=" + encodeURIComponent(sender) + "&after=" + shownUpTo();
+      fetch(url, { credentials: "omit", cache: "no-store" }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (body) {
+        if (!body || forConversation !== conversation) return;
+        var messages = Array.isArray(body.messages) ? body.messages : [];
+        var first = null;
+        messages.forEach(function (reply) {
+          if (!reply || typeof reply !== "object") return;
+          var shown = reply.from === "staff" ? addStaffMessage(reply) : addBotMessage(reply);
+          first = first || shown;
+          if (typeof reply.id === "number" && reply.id > shownUpTo()) writeSession(AFTER_KEY, String(reply.id));
+        });
+        if (first) {
+          status.textContent = "";
+          scrollToAnswer(first);
+        }
+        staffHaveIt = Boolean(body.handoff);
+      }).catch(function () { /* the next check tries again */ }).then(function () {
+        checking = false;
+        if (forConversation === conversation) checkForStaffMessages(false);
       });
     }
 
@@ -539,12 +616,18 @@
       input.value = "";
     });
 
+    // A conversation from earlier in this tab may be with staff: keep up with it.
+    if (readSession(SENDER_KEY)) checkForStaffMessages(true);
+
     clearButton.addEventListener("click", function () {
       conversation += 1;
       if (inFlight) inFlight.abort();
       log.textContent = "";
       setWaiting(false);
+      clearTimeout(checkTimer);
+      staffHaveIt = false;
       removeSession(SENDER_KEY);
+      removeSession(AFTER_KEY);
       senderId(); // a new id: the bot starts a fresh conversation
       status.textContent = TEXT.cleared;
       input.focus();
