@@ -6,6 +6,7 @@
 - storage.py:     saving requests with SQLAlchemy (SQLite or PostgreSQL)
 - privacy.py:     forgetting a conversation at the patient's request
 - handoff.py:     handing a conversation to clinic staff (the staff inbox, handoff/)
+- fallback.py:    the reply when no rule fits
 
 The clinic's details themselves (clinic/clinic.yml) are read by clinic/config.py,
 which the Rasa server uses too.

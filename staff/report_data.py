@@ -38,6 +38,9 @@ PRIVATE_SLOTS = {"patient_name", "contact"}
 HIDDEN_TEXT = "[answer to the name/contact question - not shown]"
 PSEUDONYM_KEY_FILE = VAR / "report-pseudonym.key"
 
+# The core fallback: the project's own (config.yml) and Rasa's built-in one.
+FALLBACK_ACTIONS = {"action_core_fallback", "action_default_fallback"}
+
 
 # ---------------------------------------------------------------------------
 # The shape of a conversation
@@ -68,7 +71,7 @@ class UserMessage:
     @property
     def unanswered_reason(self) -> Optional[str]:
         """fallback, nlu_fallback or out_of_scope when the bot could not answer."""
-        if "action_default_fallback" in self.actions:
+        if FALLBACK_ACTIONS & set(self.actions):
             return "fallback"
         if self.consumed_by_form:
             return None

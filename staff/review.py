@@ -5,7 +5,7 @@
 
 Reads the same conversations as staff/report.py (retention period respected) and
 writes every message the bot could not answer (nlu_fallback, out_of_scope,
-action_default_fallback), redacted, as NLU YAML (version "3.1"). Each example is
+action_core_fallback), redacted, as NLU YAML (version "3.1"). Each example is
 filed under the intent the model ranked highest after the fallback: a GUESS,
 marked as one in the file's comments with its confidence. Staff correct the
 intent (or delete the example) and move the examples into data/nlu.yml, then

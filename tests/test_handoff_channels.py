@@ -119,7 +119,7 @@ def test_a_red_flag_is_answered_even_while_staff_have_the_conversation(stack, st
     staff.ok("take-over", key)
     assert patient.say("thanks") == [{"recipient_id": patient.sender, "text": "", "handoff": "active"}]
     emergency = patient.say_text("I can't breathe after my injection")
-    assert "call 911" in emergency
+    assert "Call 911" in emergency
     queued = {h["conversation"]: h for h in staff.queue()["handoffs"]}
     assert queued[key]["urgent"]
     staff.ok("resolve", key)
