@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clinic_info import WEEKDAY_NAMES, as_title, join_words, now_utc
+from actions.digressions import answer_question
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
     Invalid, parse_contact, parse_name, parse_preferred_time,
@@ -56,6 +57,15 @@ class ContactFieldsValidation(FormValidationAction):
     def name(self) -> Text:
         """Each form's validator names itself."""
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        # A question asked instead of an answer is answered, and the form's own
+        # question is asked again (actions/digressions.py).
+        if await answer_question(dispatcher, tracker, domain):
+            requested = tracker.get_slot("requested_slot")
+            return [SlotSet(requested, None)] if requested else []
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     def reject(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                slot: Text, reason: Text) -> Dict[Text, Any]:
         """Asks again with the reason; after repeated failures offers the phone."""
@@ -85,7 +95,10 @@ class ContactFieldsValidation(FormValidationAction):
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value is True:
             return {"contact_consent": True}
-        dispatcher.utter_message(text=wording()["consent_needed"])
+        if value is False:
+            dispatcher.utter_message(text=wording()["consent_needed"])
+        else:  # typed text that is neither yes nor no (e.g. a phone number)
+            dispatcher.utter_message(text=wording()["yes_or_no_please"])
         return {"contact_consent": None}
 
 
@@ -325,7 +338,7 @@ class ActionSubmitBooking(Action):
             name=tracker.get_slot("patient_name"),
             contact=tracker.get_slot("contact"),
             contact_kind=tracker.get_slot("contact_kind"),
-            consent=bool(tracker.get_slot("contact_consent")),
+            consent=tracker.get_slot("contact_consent") is True,
             sender_id=tracker.sender_id,
             condition=tracker.get_slot("condition"),
             location_id=tracker.get_slot("location"),
@@ -345,7 +358,7 @@ class ActionSubmitCallback(Action):
             name=tracker.get_slot("patient_name"),
             contact=tracker.get_slot("contact"),
             contact_kind="phone",
-            consent=bool(tracker.get_slot("contact_consent")),
+            consent=tracker.get_slot("contact_consent") is True,
             sender_id=tracker.sender_id,
             condition=tracker.get_slot("condition"),
             location_id=tracker.get_slot("location"),
