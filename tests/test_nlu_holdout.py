@@ -1,6 +1,12 @@
-"""NLU quality on tests/nlu_holdout.yml, a file training never sees.
+"""NLU quality on two files training never sees:
 
-The figures are also written to results/nlu_holdout.json, which the staff
+- tests/nlu_holdout.yml: short questions, one per intent and phrasing style;
+- tests/nlu_realistic.yml: messages the way patients write them (stories of several
+  sentences, typos, questions about a relative, a worried tone), by a separate writer.
+
+The floors sit a little under the last measured figures (README, "How well it
+understands"), so that a change that makes understanding worse fails here. The
+holdout's figures are also written to results/nlu_holdout.json, which the staff
 report (staff/report.py) shows next to the model in service.
 """
 import asyncio
@@ -17,6 +23,7 @@ from tests.servers import MODEL
 pytestmark = pytest.mark.unit
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+REALISTIC = ROOT / "tests" / "nlu_realistic.yml"
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
 FIGURES = ROOT / "results" / "nlu_holdout.json"
 
@@ -40,23 +47,66 @@ def write_figures(out: Path) -> None:
     }, indent=2) + "\n")
 
 
-@pytest.fixture(scope="module")
-def report(trained_agent, tmp_path_factory) -> Path:
-    """`rasa test nlu` on the held-out file, with the model loaded in this process."""
+def evaluate(agent, held_out: Path, out: Path) -> Path:
+    """`rasa test nlu` on a held-out file, with the model loaded in this process."""
     from rasa.nlu.test import run_evaluation
 
-    out = tmp_path_factory.mktemp("nlu-results")
-    asyncio.run(run_evaluation(str(HOLDOUT), trained_agent.processor, output_directory=str(out),
+    asyncio.run(run_evaluation(str(held_out), agent.processor, output_directory=str(out),
                                disable_plotting=True))
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(trained_agent, tmp_path_factory) -> Path:
+    out = evaluate(trained_agent, HOLDOUT, tmp_path_factory.mktemp("nlu-results"))
     write_figures(out)
     return out
 
 
-def test_holdout_is_not_in_the_training_data():
-    def texts(path):
-        return {m.get("text").strip().lower() for m in load_data(str(path)).intent_examples}
-    training = set().union(*(texts(path) for path in (ROOT / "data").glob("nlu*.yml")))
-    assert not texts(HOLDOUT) & training
+@pytest.fixture(scope="module")
+def realistic_report(trained_agent, tmp_path_factory) -> Path:
+    return evaluate(trained_agent, REALISTIC, tmp_path_factory.mktemp("nlu-realistic"))
+
+
+def training_texts() -> set:
+    return set().union(*(texts(path) for path in (ROOT / "data").rglob("nlu*.yml")))
+
+
+def texts(path: Path) -> set:
+    return {m.get("text").strip().lower() for m in load_data(str(path)).intent_examples}
+
+
+@pytest.mark.parametrize("held_out", [HOLDOUT, REALISTIC], ids=lambda path: path.name)
+def test_held_out_files_are_not_in_the_training_data(held_out):
+    assert not texts(held_out) & training_texts()
+
+
+def test_the_realistic_set_covers_every_question_intent_and_condition():
+    examples = load_data(str(REALISTIC)).intent_examples
+    intents = {m.get("intent") for m in examples}
+    conditions = {e["value"] for m in examples for e in m.get("entities") or []
+                  if e["entity"] == "condition"}
+    assert len(examples) >= 150
+    assert {"ask_migraine", "ask_candidate", "ask_pregnancy", "ask_age", "ask_visit",
+            "ask_other_medicines", "ask_cost", "ask_hours", "book_consultation"} <= intents
+    assert {"chronic_migraine", "hyperhidrosis", "tmj", "blepharospasm", "hemifacial_spasm",
+            "strabismus", "bells_palsy", "anxiety_depression"} <= conditions
+
+
+def test_realistic_messages_intent_accuracy(realistic_report):
+    intents = json.loads((realistic_report / "intent_report.json").read_text())
+    print(f"realistic intent accuracy={intents['accuracy']:.3f} "
+          f"macro-F1={intents['macro avg']['f1-score']:.3f}")
+    # Measured 0.843 (2026-12-02); the issue's target is 0.90, not yet reached.
+    assert intents["accuracy"] >= 0.82
+
+
+def test_realistic_messages_condition_entity_f1(realistic_report):
+    entities = json.loads((realistic_report / f"{EXTRACTOR}_report.json").read_text())
+    f1 = entities["condition"]["f1-score"]
+    print(f"realistic condition entity F1={f1:.3f}")
+    # Measured 0.874 (2026-12-02); the issue's target is 0.95, not yet reached.
+    assert f1 >= 0.85
 
 
 def test_intent_accuracy_and_macro_f1(report):
