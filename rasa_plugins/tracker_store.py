@@ -118,6 +118,23 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                                    .where(events.c.sender_id == sender).order_by(events.c.id))
         self._count_latest_session = sa.select(sa.func.count()).where(in_latest_session)
         self._insert_events = events.insert()
+        # The events after the patient's latest message in the latest session (the
+        # bot's latest turn), for the input guard.
+        last_user_message = (sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))
+                             .where(events.c.sender_id == sender,
+                                    events.c.type_name == UserUttered.type_name)
+                             .scalar_subquery())
+        self._read_latest_turn = (sa.select(events.c.data)
+                                  .where(in_latest_session, events.c.id > last_user_message)
+                                  .order_by(events.c.id))
+
+    async def latest_turn_events(self, sender_id: Text) -> List[Dict[Text, Any]]:
+        """The events since the patient's latest message, as dicts: what the input
+        guard needs to know which buttons the bot just offered (connectors/guard.py),
+        without reading and replaying the whole conversation."""
+        with self.session_scope() as session:
+            rows = session.execute(self._read_latest_turn, {"sender_id": sender_id}).scalars()
+            return [json.loads(row) for row in rows]
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:

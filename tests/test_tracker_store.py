@@ -141,3 +141,29 @@ def test_a_tracker_saved_twice_stores_each_event_once(tmp_path):
     assert len(stored) == 4 + 5 * 5 + 4 + 5 + 1
     assert len({row[5] for row in stored}) == len(stored)  # no event twice
     assert stored[-1][4] == "utter_greet"
+
+
+def test_the_guard_reads_only_the_bots_latest_turn(tmp_path):
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from connectors import guard
+
+    store = sqlite_store(ForgettingSQLTrackerStore, tmp_path / "c.db")
+    asyncio.run(run_conversation([store], "patient"))
+    latest = asyncio.run(store.latest_turn_events("patient"))
+    assert [e["event"] for e in latest] == ["slot", "action", "bot", "action"]
+    assert latest[2]["text"] == "answer 5"
+
+    # Through Rasa's wrapper, as the REST channel and the messaging channels call it.
+    agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(store), domain=DOMAIN)
+    statements: List[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *rest: statements.append(statement.split()[0]))
+    offered = asyncio.run(guard.offered_buttons(agent, "patient"))
+    assert offered == [[{"title": "When?", "payload": "/ask_onset"}]]
+    assert statements == ["SELECT"]
+    full_read = asyncio.run(store.retrieve("patient"))
+    assert offered == guard.latest_button_groups(full_read.events)
+    assert asyncio.run(guard.offered_buttons(agent, "nobody")) == []
