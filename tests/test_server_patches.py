@@ -89,3 +89,40 @@ def test_the_trained_classifier_loads_with_its_weights_in_column_order():
             metadata.predict_schema, metadata.model_id, node_name=name))
     assert component.clf.coef_.flags["F_CONTIGUOUS"]
     assert component.clf.coef_.shape[0] > 30  # the trained intents
+
+
+def test_the_graph_runs_without_dask_with_the_same_results():
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    messages = ["Does Botox help migraines?", "how long does it last", "I can't breathe",
+                "what are your opening hours", "/ask_onset", "asdf qwerty"]
+
+    def parse_and_predict(agent: Agent):
+        results = []
+        for number, text in enumerate(messages):
+            parsed = asyncio.run(agent.processor.parse_message(UserMessage(text)))
+            tracker = DialogueStateTracker.from_events(
+                f"patient-{number}", [ActionExecuted("action_listen"),
+                                      UserUttered(text, parsed["intent"], parsed["entities"], parsed)],
+                agent.domain.slots)
+            prediction = agent.processor.predict_next_with_tracker(tracker)
+            del prediction["tracker"]  # the events' timestamps differ from run to run
+            results.append((parsed, prediction))
+        return results
+
+    agent = Agent.load(str(MODEL))
+    dask_run = DaskGraphRunner.run
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DaskGraphRunner, "run", dask_run)
+        with_dask = parse_and_predict(agent)
+        patch.setattr(DaskGraphRunner, "run", server_patches.run_graph_directly)
+        without_dask = parse_and_predict(agent)
+    assert with_dask == without_dask
+    assert with_dask[0][0]["intent"]["name"] == "ask_migraine"
+    assert with_dask[0][1]["policy"] in ("RulePolicy", "MemoizationPolicy")
