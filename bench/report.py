@@ -91,6 +91,10 @@ def rows(results: Dict[str, Any]) -> List[Dict[str, Any]]:
             f.get("p50_ms"), digits=0)
         add(f"p95 latency c={level} (ms)", p["p95_ms"], d.get("p95_ms"), ps.get("p95_ms"),
             f.get("p95_ms"), digits=0)
+        cpu = "server_cpu_ms_per_message"
+        if p.get(cpu) is not None:
+            add(f"server CPU per message c={level} (ms)", p.get(cpu), d.get(cpu), ps.get(cpu),
+                digits=1)
     return out
 
 

@@ -174,7 +174,8 @@ def measure_servings(starters: Dict[str, Callable[[], ContextManager[servers.Ras
             for name, server in started.items():
                 with progress.stage(f"{name}: text messages, concurrency {level}, "
                                     f"{count} requests"):
-                    stats = run_load([server.url], TEXT_SCRIPTS, level, count, name, plan["cap"])
+                    stats = run_load([server.url], TEXT_SCRIPTS, level, count, name, plan["cap"],
+                                     cpu_seconds=server.cpu_seconds)
                 stats["loadavg"] = os.getloadavg()[0]
                 results[name]["load"][str(level)] = stats
                 progress.note(_load_line(stats))
@@ -270,7 +271,8 @@ def measure_workers(model: Path, work: Path, lock_url: Optional[str], plan: Dict
                     with progress.stage(f"both cores: {key}, concurrency {level}, round "
                                         f"{number + 1}"):
                         stats = run_load([server.url], TEXT_SCRIPTS, level, count,
-                                         f"{key}-c{level}-r{number}", plan["cap"])
+                                         f"{key}-c{level}-r{number}", plan["cap"],
+                                         cpu_seconds=server.cpu_seconds)
                     stats["loadavg"] = os.getloadavg()[0]
                     rounds[key].append(stats)
                     progress.note(_load_line(stats))
