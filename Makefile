@@ -16,7 +16,7 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench purge report review lock audit staff-user audit-log clean
+.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench profile purge report review lock audit staff-user audit-log clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
@@ -28,6 +28,7 @@ help:
 	@echo "make staff-user USERNAME=jane [FULL_NAME='Jane Roe'] - a staff inbox account (password from standard input)"
 	@echo "make audit-log - export the staff inbox's audit log (OUT=file.csv, SINCE=YYYY-MM-DD)"
 	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config (QUICK=1: shorter)"
+	@echo "make profile - where the Rasa server's time goes under the bench load (py-spy): docs/bench/profile.*"
 	@echo "make report - staff insights report (SINCE=YYYY-MM-DD UNTIL=YYYY-MM-DD OUT=dir)"
 	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
 	@echo "make purge  - delete conversations and booking requests past the retention period"
@@ -111,6 +112,11 @@ audit-log: $(INSTALLED)
 # QUICK=1 trains it for 10 and sends fewer requests.
 bench: $(MODEL)
 	$(BIN)/python -m bench.run --out results/bench $(if $(QUICK),--quick)
+
+# The bench load against the assistant as `make run` starts it, with py-spy attached to
+# the Rasa server: a flame graph and tables in docs/bench/ (profile.svg, profile.md).
+profile: $(MODEL)
+	$(BIN)/python -m bench.profile --out docs/bench $(if $(REQUESTS),--requests $(REQUESTS))
 
 # Staff insights from the conversation store (TRACKER_STORE_URL selects PostgreSQL).
 report: $(MODEL)

@@ -8,7 +8,7 @@ import itertools
 import statistics
 import time
 import zlib
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import aiohttp
 
@@ -23,6 +23,8 @@ TEXT_SCRIPTS: List[List[str]] = [
     ["what is botox", "how long does it last", "what are your opening hours", "thanks"],
     ["my eyelid keeps twitching, can botox help", "what are the side effects",
      "where are you located"],
+    # A tap on a button the answer offered (the widget sends its payload).
+    ["Does Botox help migraines?", "/ask_onset", "where are you located"],
 ]
 
 # The same conversations as pre-classified "/intent" messages: Rasa skips NLU for
@@ -34,6 +36,14 @@ INTENT_SCRIPTS: List[List[str]] = [
     ["/greet", "/ask_tmj", "/ask_cost"],
     ["/ask_what_is_botox", "/ask_duration", "/ask_hours", "/thank_you"],
     ["/ask_eye_twitching", "/ask_side_effects", "/ask_location"],
+    ["/ask_migraine", "/ask_onset", "/ask_location"],
+]
+
+# Patients who tap the offered buttons after their first question: every tap
+# makes the input guard read the bot's latest buttons (bench/compare.py --scripts taps).
+TAP_SCRIPTS: List[List[str]] = [
+    ["Does Botox help migraines?", "/ask_onset", "/ask_side_effects"],
+    ["botox for sweaty palms", "/ask_pain", "/ask_duration"],
 ]
 
 
@@ -111,8 +121,16 @@ async def _run(urls: List[str], scripts: List[List[str]], concurrency: int,
 
 
 def run_load(urls: List[str], scripts: List[List[str]], concurrency: int,
-             total_requests: int, tag: str, time_cap: float = 600) -> Dict[str, object]:
+             total_requests: int, tag: str, time_cap: float = 600,
+             cpu_seconds: Optional[Callable[[], float]] = None) -> Dict[str, object]:
     """`total_requests` POSTs from `concurrency` simulated users at once; each user
     runs scripts one after the other, each script with a new sender. Stops early
-    (and says so) after `time_cap` seconds, so a slow config cannot stall the run."""
-    return asyncio.run(_run(urls, scripts, concurrency, total_requests, tag, time_cap))
+    (and says so) after `time_cap` seconds, so a slow config cannot stall the run.
+    With `cpu_seconds` (the server's CPU time so far), also the server's CPU time
+    per answered message: the measure least disturbed by other jobs on the machine."""
+    cpu_before = cpu_seconds() if cpu_seconds else None
+    stats = asyncio.run(_run(urls, scripts, concurrency, total_requests, tag, time_cap))
+    if cpu_seconds and stats["requests"]:
+        stats["server_cpu_ms_per_message"] = (1000 * (cpu_seconds() - cpu_before)
+                                              / stats["requests"])
+    return stats

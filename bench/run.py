@@ -1,6 +1,16 @@
 """Benchmark: the project's config.yml against Rasa's default config, on this project's
 domain and data. Trains both (timed), tests NLU on the held-out file, serves each
-behind the real action server and measures start-up, memory, latency and throughput.
+and measures start-up, memory, latency and throughput.
+
+How each is served (SERVINGS):
+  project   exactly as `make run` serves it: deploy/run-assistant (its action server,
+            deploy/rasa_server.py, SQLite conversations, in-process locks)
+  default   as a user trying Rasa would: plain `rasa run`, the stock REST channel,
+            Rasa's own default stores (in-memory tracker store, in-process locks),
+            and `rasa run actions` for the shared domain's custom actions
+  default_project_stores
+            Rasa's default config served like the project (deploy/run-assistant):
+            the difference the configs alone make, on the project's stores
 
     .venv/bin/python -m bench.run --out results/bench [--quick] [--keep-work]
 
@@ -15,13 +25,14 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 
 from bench import report, servers
 from bench.load import INTENT_SCRIPTS, TEXT_SCRIPTS, run_load
@@ -33,8 +44,18 @@ PIPELINE = ROOT / "build" / "spacy_pipeline" / "meta.json"
 
 # Requests per concurrency level (fixed, so the run takes a bounded time), warm-up
 # requests, and a time cap per level in case a config is far slower than expected.
-FULL = {"levels": {1: 120, 10: 400, 50: 600}, "warmup": 40, "scaling": 400, "cap": 420}
-QUICK = {"levels": {1: 15, 10: 60, 50: 100}, "warmup": 10, "scaling": 60, "cap": 180}
+FULL = {"levels": {1: 120, 10: 400, 50: 600}, "warmup": 40, "scaling": 400, "cap": 420,
+        "workers_rounds": 3}
+QUICK = {"levels": {1: 15, 10: 60, 50: 100}, "warmup": 10, "scaling": 60, "cap": 180,
+         "workers_rounds": 2}
+SERVINGS = {
+    "project": "config.yml as `make run` serves it: deploy/run-assistant (deploy/rasa_server.py, "
+               "SQLite conversations, in-process locks, the project's channels)",
+    "default": "Rasa's default config as a user trying Rasa would serve it: plain `rasa run`, "
+               "the stock REST channel, Rasa's own in-memory tracker store and in-process locks",
+    "default_project_stores": "Rasa's default config served like the project "
+                              "(deploy/run-assistant: SQLite conversations, in-process locks)",
+}
 QUICK_DEFAULT_EPOCHS = 10
 
 
@@ -126,40 +147,46 @@ def mib(kib: int) -> float:
     return kib / 1024
 
 
-def measure_server(name: str, model: Path, work: Path, action_url: str,
-                   lock_url: Optional[str], plan: Dict[str, Any], progress: Progress,
-                   with_floor: bool) -> Dict[str, Any]:
-    """Start-up, memory, and latency/throughput per concurrency level for one model."""
-    result: Dict[str, Any] = {}
-    tracker = servers.sqlite_url(work / f"conversations-{name}.db")
+def measure_servings(starters: Dict[str, Callable[[], ContextManager[servers.RasaServer]]],
+                     plan: Dict[str, Any], progress: Progress) -> Dict[str, Dict[str, Any]]:
+    """Start-up, memory, and latency/throughput per concurrency level for each served
+    model. The servers are started one after the other (start-up is timed alone) and
+    then kept running side by side, idle but for their turn, so that each level is
+    measured on every server within a few minutes, under much the same background
+    load. The /intent floor is measured on the project's server."""
+    results: Dict[str, Dict[str, Any]] = {}
     with ExitStack() as stack:
-        with progress.stage(f"{name}: start server until the first answer"):
-            server = stack.enter_context(
-                servers.rasa_server(model, work, name, action_url, tracker, lock_url))
-        result["startup_seconds"] = server.startup_seconds
-        progress.note(f"  {name}: first answer after {server.startup_seconds:.1f} s")
-        with progress.stage(f"{name}: warm-up ({plan['warmup']} requests)"):
-            run_load([server.url], TEXT_SCRIPTS, 5, plan["warmup"], f"{name}-warm", plan["cap"])
-            if with_floor:
-                run_load([server.url], INTENT_SCRIPTS, 5, plan["warmup"] // 2,
-                         f"{name}-warmfloor", plan["cap"])
-        result["rss_mib_after_warmup"] = mib(server.rss_kib())
-        result["load"] = {}
+        started: Dict[str, servers.RasaServer] = {}
+        for name, start in starters.items():
+            with progress.stage(f"{name}: start server until the first answer"):
+                server = started[name] = stack.enter_context(start())
+            progress.note(f"  {name}: first answer after {server.startup_seconds:.1f} s")
+            with progress.stage(f"{name}: warm-up ({plan['warmup']} requests)"):
+                run_load([server.url], TEXT_SCRIPTS, 5, plan["warmup"], f"{name}-warm",
+                         plan["cap"])
+                if name == "project":
+                    run_load([server.url], INTENT_SCRIPTS, 5, plan["warmup"] // 2,
+                             f"{name}-warmfloor", plan["cap"])
+            results[name] = {"served": SERVINGS[name], "startup_seconds": server.startup_seconds,
+                             "rss_mib_after_warmup": mib(server.rss_kib()), "load": {}}
+        results["project"]["floor"] = {}
         for level, count in plan["levels"].items():
-            with progress.stage(f"{name}: text messages, concurrency {level}, {count} requests"):
-                stats = run_load([server.url], TEXT_SCRIPTS, level, count, name, plan["cap"])
-            result["load"][str(level)] = stats
-            progress.note(_load_line(stats))
-        if with_floor:
-            result["floor"] = {}
-            for level, count in plan["levels"].items():
-                with progress.stage(f"{name}: /intent floor, concurrency {level}, {count} requests"):
-                    stats = run_load([server.url], INTENT_SCRIPTS, level, count,
-                                     f"{name}-floor", plan["cap"])
-                result["floor"][str(level)] = stats
+            for name, server in started.items():
+                with progress.stage(f"{name}: text messages, concurrency {level}, "
+                                    f"{count} requests"):
+                    stats = run_load([server.url], TEXT_SCRIPTS, level, count, name, plan["cap"],
+                                     cpu_seconds=server.cpu_seconds)
+                stats["loadavg"] = os.getloadavg()[0]
+                results[name]["load"][str(level)] = stats
                 progress.note(_load_line(stats))
-        result["rss_mib_after_load"] = mib(server.rss_kib())
-    return result
+            with progress.stage(f"project: /intent floor, concurrency {level}, {count} requests"):
+                stats = run_load([started["project"].url], INTENT_SCRIPTS, level, count,
+                                 "project-floor", plan["cap"])
+            results["project"]["floor"][str(level)] = stats
+            progress.note(_load_line(stats))
+        for name, server in started.items():
+            results[name]["rss_mib_after_load"] = mib(server.rss_kib())
+    return results
 
 
 def _load_line(stats: Dict[str, Any]) -> str:
@@ -192,12 +219,13 @@ def measure_scaling(model: Path, work: Path, action_url: str, lock_url: Optional
             setup = "2 replicas, shared SQLite tracker store + Redis lock store"
         out: Dict[str, Any] = {"setup": setup}
         count = plan["scaling"]
+        shared = {"TRACKER_STORE_URL": tracker, "LOCK_STORE_URL": lock_url}
         for replicas in (1, 2):
             key = "one_process" if replicas == 1 else "two_processes"
             with ExitStack() as running:
                 with progress.stage(f"scaling: start {replicas} Rasa process(es)"):
-                    started = [running.enter_context(servers.rasa_server(
-                        model, work, f"scale{replicas}-{i}", action_url, tracker, lock_url))
+                    started = [running.enter_context(servers.project_server(
+                        model, work, f"scale{replicas}-{i}", action_url, shared))
                         for i in range(replicas)]
                 urls = [s.url for s in started]
                 run_load(urls, TEXT_SCRIPTS, 10, plan["warmup"], f"scale{replicas}-warm",
@@ -212,6 +240,49 @@ def measure_scaling(model: Path, work: Path, action_url: str, lock_url: Optional
         out["two_over_one"] = report.ratio(out["two_processes"]["throughput_rps"],
                                            out["one_process"]["throughput_rps"])
         return out
+
+
+def measure_workers(model: Path, work: Path, lock_url: Optional[str], plan: Dict[str, Any],
+                    progress: Progress) -> Dict[str, Any]:
+    """Both cores of one machine: `make run` with SANIC_WORKERS=2 and a local Redis lock
+    store against `make run` as it is (one worker), started side by side and loaded
+    in alternating rounds, so that both see the same background load."""
+    if lock_url is None:
+        return {"skipped": "redis-server is not installed; two workers need a Redis lock store"}
+    setups = {"one_worker": {},
+              "two_workers": {"SANIC_WORKERS": "2", "LOCK_STORE_URL": lock_url}}
+    out: Dict[str, Any] = {"setup": "make run (SQLite conversations) with 1 worker and "
+                                    "in-process locks, against 2 workers and a local Redis "
+                                    "lock store", "levels": {}}
+    with ExitStack() as stack:
+        started = {}
+        for key, env in setups.items():
+            with progress.stage(f"both cores: start make run, {key.replace('_', ' ')}"):
+                started[key] = stack.enter_context(servers.assistant(model, work, key, env))
+            run_load([started[key].url], TEXT_SCRIPTS, 10, plan["warmup"], f"{key}-warm",
+                     plan["cap"])
+        for key, server in started.items():
+            out[f"rss_mib_{key}"] = mib(server.rss_kib())
+        for level in (10, 50):
+            count = plan["levels"][level]
+            rounds: Dict[str, List[Dict[str, Any]]] = {key: [] for key in setups}
+            for number in range(plan["workers_rounds"]):
+                for key, server in started.items():
+                    with progress.stage(f"both cores: {key}, concurrency {level}, round "
+                                        f"{number + 1}"):
+                        stats = run_load([server.url], TEXT_SCRIPTS, level, count,
+                                         f"{key}-c{level}-r{number}", plan["cap"],
+                                         cpu_seconds=server.cpu_seconds)
+                    stats["loadavg"] = os.getloadavg()[0]
+                    rounds[key].append(stats)
+                    progress.note(_load_line(stats))
+            summary = {key: {"throughput_rps": statistics.median(r["throughput_rps"] for r in runs),
+                             "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+                             "rounds": runs} for key, runs in rounds.items()}
+            summary["two_over_one"] = report.ratio(summary["two_workers"]["throughput_rps"],
+                                                   summary["one_worker"]["throughput_rps"])
+            out["levels"][str(level)] = summary
+    return out
 
 
 def save(results: Dict[str, Any], out_dir: Path) -> None:
@@ -291,7 +362,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 lock_url = stack.enter_context(servers.redis_server())
             if lock_url is None:
                 progress.note("  redis-server not found: in-process locks, no scaling run")
-            with progress.stage("start the action server"):
+            with progress.stage("start the action server (for the default and the replicas)"):
                 action_url = stack.enter_context(servers.action_server(work))
             models: Dict[str, Path] = {}
             for name, config in configs.items():
@@ -318,13 +389,27 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                     work / f"test-nlu-{name}.log")
                 progress.note(f"  {name}: accuracy {entry['nlu']['accuracy']:.3f}, "
                               f"macro-F1 {entry['nlu']['macro_f1']:.3f}")
-                measured = measure_server(name, models[name], work, action_url, lock_url,
-                                          plan, progress, with_floor=(name == "project"))
-                if "floor" in measured:
-                    results["floor"] = measured.pop("floor")
-                entry.update(measured)
                 results["configs"][name] = entry
                 save(results, out_dir)  # partial results survive a later failure
+            starters = {
+                "project": lambda: servers.assistant(models["project"], work, "project"),
+                "default": lambda: servers.stock_rasa_server(models["default"], work, "default",
+                                                             action_url),
+                "default_project_stores": lambda: servers.assistant(
+                    models["default"], work, "default-project-stores"),
+            }
+            measured = measure_servings(starters, plan, progress)
+            results["floor"] = measured["project"].pop("floor")
+            for name, entry in measured.items():
+                results["configs"].setdefault(name, {}).update(entry)
+            save(results, out_dir)
+            try:
+                results["workers"] = measure_workers(models["project"], work, lock_url, plan,
+                                                     progress)
+            except Exception as problem:  # keep everything measured so far
+                progress.note(f"both-cores run failed: {problem}")
+                results["workers"] = {"skipped": f"failed: {str(problem)[:500]}"}
+            save(results, out_dir)
             try:
                 results["scaling"] = measure_scaling(models["project"], work, action_url,
                                                      lock_url, plan, progress)

@@ -192,12 +192,20 @@ async def offered_buttons(agent: Any, sender_id: str) -> List[List[Button]]:
     store = getattr(agent, "tracker_store", None)
     if store is None:
         return []
+    # Rasa wraps the configured store in its FailSafeTrackerStore. The project's SQL
+    # store reads only the latest turn's rows (rasa_plugins/tracker_store.py); any
+    # other store gives the whole conversation.
+    configured = getattr(store, "_tracker_store", store)
     try:
-        tracker = await store.retrieve(sender_id)
+        if hasattr(configured, "latest_turn_events"):
+            events: Iterable[Any] = await configured.latest_turn_events(sender_id)
+        else:
+            tracker = await store.retrieve(sender_id)
+            events = tracker.events if tracker else []
     except Exception:  # an unreachable store only costs the buttons, never the answer
         logger.exception("Could not read the conversation to check offered buttons")
         return []
-    return latest_button_groups(tracker.events) if tracker else []
+    return latest_button_groups(events)
 
 
 def domain_intents(agent: Any) -> List[str]:

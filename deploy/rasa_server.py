@@ -11,14 +11,18 @@ The same arguments as `rasa`. Why not `rasa` itself:
   Imported first, skops.io builds the same table of trusted types (checked) in
   a fraction of the time.
 - rasa_plugins/server_patches.py makes the server faster per message (see there).
+  They are applied for `run` only: training and the other commands stay Rasa's own.
 """
+import sys
+
 import skops.io  # noqa: F401  (must come before rasa: see above)
 from rasa.__main__ import main
 
 from rasa_plugins import server_patches
 
 if __name__ == "__main__":
-    server_patches.apply()
-    # Printed, not logged: Rasa sets up logging only later, inside main().
-    print("deploy.rasa_server: applied rasa_plugins/server_patches.py", flush=True)
+    if sys.argv[1:2] == ["run"]:
+        server_patches.apply()
+        # Printed, not logged: Rasa sets up logging only later, inside main().
+        print("deploy.rasa_server: applied rasa_plugins/server_patches.py", flush=True)
     main()
