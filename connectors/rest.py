@@ -16,7 +16,7 @@ normal answer: a JSON list of bot messages. A rate-limited request gets HTTP
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.languages import known_language
 from common.pseudonyms import log_pseudonym
 from connectors import guard
 from connectors.hardening import install_on_start
@@ -147,6 +148,15 @@ class SourcedRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """Only the language the patient reads ("metadata": {"language": "es"}; the
+        widget sends its page's), which a new conversation starts in. Nothing else a
+        client sends reaches the conversation."""
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = body.get("metadata")
+        language = known_language(metadata.get("language")) if isinstance(metadata, dict) else None
+        return {"language": language} if language else None
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
