@@ -113,9 +113,13 @@ class SourcedOutputChannel(CollectingOutputChannel):
         provenance = provenance_of(message)
         first_new = len(self.messages)
         await super().send_response(recipient_id, with_source_line(message))
-        if provenance:
-            for sent in self.messages[first_new:]:
-                sent["metadata"] = provenance
+        metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+        language = metadata.get("language")
+        for sent in self.messages[first_new:]:
+            if provenance:
+                sent["metadata"] = dict(provenance)
+            if language:  # the widget follows the language of the answers
+                sent.setdefault("metadata", {})["language"] = language
         if message.get(HANDOFF_MARKER):  # the widget starts checking for staff replies
             for sent in self.messages[first_new:]:
                 sent[HANDOFF_MARKER] = message[HANDOFF_MARKER]
