@@ -70,3 +70,14 @@ def test_a_spanish_crisis_gets_988_with_its_spanish_options(stack):
     [first, *_] = patient.say("ya no quiero vivir")
     assert "988" in first["text"]
     assert "AYUDA" in first["text"]  # text AYUDA to 988
+
+
+def test_over_sms_a_spanish_answer_numbers_its_options_in_spanish(stack):
+    from tests.platforms import Sms
+
+    sms = Sms(stack.url)
+    sender = sms.new_sender()
+    assert sms.post(sms.message(sender, "¿El botox sirve para la migraña crónica?")).status_code == 200
+    reply = stack.fake.wait_for("twilio", sender, lambda r: "Fuente:" in r.text)
+    assert "1. " in reply.text and "Responda con un número." in reply.text
+    assert "Reply with a number." not in reply.text
