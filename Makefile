@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard nlu_components/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/es/*.yml) $(wildcard nlu_components/*.py)
 
 .PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench profile purge report review lock audit staff-user audit-log clean
 

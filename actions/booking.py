@@ -21,7 +21,8 @@ from actions.validation import (
     Invalid, parse_contact, parse_name, parse_preferred_time,
 )
 from clinic.config import CONDITIONS, Clinic, Location, current_clinic, messages
-from clinic.dates import format_moment, format_time_range
+from clinic.dates import SPANISH_WEEKDAYS, format_moment, format_time_range
+from common.languages import conversation_language, without_accents
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +30,29 @@ FAILURES_BEFORE_PHONE_OFFER = 2
 FORM_SLOTS = ("patient_name", "contact", "contact_kind", "preferred_time",
               "contact_consent", "booking_confirmed", "booking_failures")
 # Words that say which answer a patient wants to change at the read-back.
+# Spanish ones are written without accents and looked for in the text without them.
 CHANGE_KEYWORDS = {
-    "patient_name": ("name",),
-    "contact": ("phone", "number", "e-mail", "email", "contact", "mobile"),
-    "location": ("location", "office", "clinic", "place", "site"),
-    "preferred_time": ("time", "date", "day", "when", "morning", "afternoon"),
-    "condition": ("condition", "reason", "about"),
+    "patient_name": ("name", "nombre"),
+    "contact": ("phone", "number", "e-mail", "email", "contact", "mobile",
+                "telefono", "numero", "correo", "contacto", "celular"),
+    "location": ("location", "office", "clinic", "place", "site", "sede", "clinica", "lugar", "oficina"),
+    "preferred_time": ("time", "date", "day", "when", "morning", "afternoon",
+                       "hora", "fecha", "dia", "cuando", "manana", "tarde"),
+    "condition": ("condition", "reason", "about", "motivo", "condicion", "razon"),
 }
+YOUR_CONDITION = {"en": "your condition", "es": "su problema de salud"}
+# "in {n} hours" for the booking form's earliest time.
+HOURS_FROM_NOW = {"en": "{hours} hours from now", "es": "{hours} horas a partir de ahora"}
 
 
-def wording() -> Dict[Text, Any]:
-    return messages()["booking"]
+def wording(tracker: Tracker) -> Dict[Text, Any]:
+    """The booking wording in the conversation's language."""
+    return messages(conversation_language(tracker))["booking"]
 
 
-def condition_name(condition: Optional[Text]) -> Text:
-    return messages()["condition_names"].get(condition or "", "your condition")
+def condition_name(condition: Optional[Text], tracker: Tracker) -> Text:
+    language = conversation_language(tracker)
+    return messages(language)["condition_names"].get(condition or "", YOUR_CONDITION[language])
 
 
 def chosen_location(clinic: Clinic, tracker: Tracker) -> Optional[Location]:
@@ -73,19 +82,19 @@ class ContactFieldsValidation(FormValidationAction):
         dispatcher.utter_message(text=reason)
         if failures >= FAILURES_BEFORE_PHONE_OFFER:
             dispatcher.utter_message(
-                text=wording()["call_instead"].format(phone=current_clinic().phone))
+                text=wording(tracker)["call_instead"].format(phone=current_clinic().phone))
         return {slot: None, "booking_failures": failures}
 
     def validate_patient_name(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        name = parse_name(str(value or ""))
+        name = parse_name(str(value or ""), conversation_language(tracker))
         if isinstance(name, Invalid):
             return self.reject(dispatcher, tracker, "patient_name", name.reason)
         return {"patient_name": name, "booking_failures": 0}
 
     def validate_contact(self, value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        contact = parse_contact(str(value or ""))
+        contact = parse_contact(str(value or ""), language=conversation_language(tracker))
         if isinstance(contact, Invalid):
             return self.reject(dispatcher, tracker, "contact", contact.reason)
         kind, address = contact
@@ -96,9 +105,9 @@ class ContactFieldsValidation(FormValidationAction):
         if value is True:
             return {"contact_consent": True}
         if value is False:
-            dispatcher.utter_message(text=wording()["consent_needed"])
+            dispatcher.utter_message(text=wording(tracker)["consent_needed"])
         else:  # typed text that is neither yes nor no (e.g. a phone number)
-            dispatcher.utter_message(text=wording()["yes_or_no_please"])
+            dispatcher.utter_message(text=wording(tracker)["yes_or_no_please"])
         return {"contact_consent": None}
 
 
@@ -109,11 +118,11 @@ class ValidateConsultationForm(ContactFieldsValidation):
     def validate_condition(self, value: Any, dispatcher: CollectingDispatcher,
                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value == "anxiety_depression":
-            dispatcher.utter_message(text=wording()["not_offered"].format(
-                condition=condition_name(value)))
+            dispatcher.utter_message(text=wording(tracker)["not_offered"].format(
+                condition=condition_name(value, tracker)))
             return {"condition": None}
         if value not in CONDITIONS:
-            return self.reject(dispatcher, tracker, "condition", wording()["unknown_condition"])
+            return self.reject(dispatcher, tracker, "condition", wording(tracker)["unknown_condition"])
         return {"condition": value, "booking_failures": 0}
 
     def validate_location(self, value: Any, dispatcher: CollectingDispatcher,
@@ -121,16 +130,16 @@ class ValidateConsultationForm(ContactFieldsValidation):
         clinic = current_clinic()
         location = clinic.location(value) or clinic.find_location(str(value or ""))
         if location is None:
-            names = join_words([l.name for l in clinic.locations])
+            names = join_words([l.name for l in clinic.locations], conversation_language(tracker))
             return self.reject(dispatcher, tracker, "location",
-                               wording()["unknown_location"].format(locations=names))
+                               wording(tracker)["unknown_location"].format(locations=names))
         condition = tracker.get_slot("condition")
         if condition and condition not in location.treats:
             elsewhere = [l.name for l in clinic.locations if condition in l.treats]
-            alternatives = (wording()["treated_at"].format(locations=join_words(elsewhere))
+            alternatives = (wording(tracker)["treated_at"].format(locations=join_words(elsewhere, conversation_language(tracker)))
                             if elsewhere else "")
-            return self.reject(dispatcher, tracker, "location", wording()["not_treated_here"].format(
-                location=location.name, condition=condition_name(condition),
+            return self.reject(dispatcher, tracker, "location", wording(tracker)["not_treated_here"].format(
+                location=location.name, condition=condition_name(condition, tracker),
                 alternatives=alternatives).strip())
         return {"location": location.id, "booking_failures": 0}
 
@@ -141,7 +150,7 @@ class ValidateConsultationForm(ContactFieldsValidation):
         if location is None:  # asked before the location; ask for it first
             return {"preferred_time": None}
         moment = parse_preferred_time(str(value or ""), location.opening_hours(),
-                                      clinic.booking.window(), now_utc())
+                                      clinic.booking.window(), now_utc(), conversation_language(tracker))
         if isinstance(moment, Invalid):
             return self.reject(dispatcher, tracker, "preferred_time", moment.reason)
         return {"preferred_time": moment.isoformat(), "booking_failures": 0}
@@ -150,12 +159,12 @@ class ValidateConsultationForm(ContactFieldsValidation):
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value is True:
             return {"booking_confirmed": True}
-        text = (tracker.latest_message.get("text") or "").lower()
+        text = without_accents((tracker.latest_message.get("text") or "").lower())
         to_change = [slot for slot, words in CHANGE_KEYWORDS.items()
                      if any(word in text for word in words)]
         if not to_change:
-            dispatcher.utter_message(text=wording()["ask_what_to_change"],
-                                     buttons=wording()["change_options"])
+            dispatcher.utter_message(text=wording(tracker)["ask_what_to_change"],
+                                     buttons=wording(tracker)["change_options"])
             return {"booking_confirmed": None}
         changes: Dict[Text, Any] = {slot: None for slot in to_change}
         if "contact" in to_change:
@@ -172,7 +181,7 @@ class ValidateCallbackForm(ContactFieldsValidation):
         result = super().validate_contact(value, dispatcher, tracker, domain)
         if result.get("contact_kind") == "email":
             return self.reject(dispatcher, tracker, "contact",
-                               wording()["callback_contact_must_be_phone"])
+                               wording(tracker)["callback_contact_must_be_phone"])
         return result
 
 
@@ -187,7 +196,7 @@ class AskQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=wording()[self.message_key])
+        dispatcher.utter_message(text=wording(tracker)[self.message_key])
         return []
 
 
@@ -222,8 +231,8 @@ class ActionAskCondition(Action):
                   domain: DomainDict) -> List[EventType]:
         treated = {c for location in current_clinic().locations for c in location.treats}
         dispatcher.utter_message(
-            text=wording()["ask_condition"],
-            buttons=[{"title": as_title(condition_name(c)), "payload": condition_name(c)}
+            text=wording(tracker)["ask_condition"],
+            buttons=[{"title": as_title(condition_name(c, tracker)), "payload": condition_name(c, tracker)}
                      for c in CONDITIONS if c in treated],
         )
         return []
@@ -236,10 +245,10 @@ class ActionAskContactConsent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(
-            text=wording()["ask_contact_consent"].format(
+            text=wording(tracker)["ask_contact_consent"].format(
                 clinic=current_clinic().name, contact=tracker.get_slot("contact")),
-            buttons=[{"title": wording()["yes_button"], "payload": "/affirm"},
-                     {"title": wording()["no_button"], "payload": "/deny"}],
+            buttons=[{"title": wording(tracker)["yes_button"], "payload": "/affirm"},
+                     {"title": wording(tracker)["no_button"], "payload": "/deny"}],
         )
         return []
 
@@ -256,7 +265,7 @@ class ActionAskLocation(Action):
         condition = tracker.get_slot("condition")
         locations = [l for l in clinic.locations if not condition or condition in l.treats]
         dispatcher.utter_message(
-            text=wording()["ask_location"],
+            text=wording(tracker)["ask_location"],
             buttons=[{"title": l.name, "payload": l.name} for l in locations or clinic.locations],
         )
         return []
@@ -271,16 +280,18 @@ class ActionAskPreferredTime(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         clinic = current_clinic()
+        language = conversation_language(tracker)
         location = chosen_location(clinic, tracker) or clinic.locations[0]
+        day_names = SPANISH_WEEKDAYS if language == "es" else WEEKDAY_NAMES
         # One day a line: a week of hours in one sentence is hard to read.
         regular_hours = "\n".join(
-            f"{day[:3]} " + ", ".join(format_time_range(opens, closes) for opens, closes in intervals)
-            for day, intervals in zip(WEEKDAY_NAMES, location.hours.by_weekday().values())
+            f"{day[:3]} " + ", ".join(format_time_range(opens, closes, language) for opens, closes in intervals)
+            for day, intervals in zip(day_names, location.hours.by_weekday().values())
             if intervals
         )
-        dispatcher.utter_message(text=wording()["ask_preferred_time"].format(
+        dispatcher.utter_message(text=wording(tracker)["ask_preferred_time"].format(
             location=location.name, hours=regular_hours,
-            earliest=f"{clinic.booking.min_lead_hours} hours from now",
+            earliest=HOURS_FROM_NOW[language].format(hours=clinic.booking.min_lead_hours),
             max_days=clinic.booking.max_days_ahead,
         ))
         return []
@@ -297,22 +308,23 @@ class ActionAskBookingConfirmed(Action):
         clinic = current_clinic()
         location = chosen_location(clinic, tracker)
         moment = datetime.fromisoformat(tracker.get_slot("preferred_time"))
-        text = wording()["summary"].format(
+        text = wording(tracker)["summary"].format(
             name=tracker.get_slot("patient_name"),
             contact=tracker.get_slot("contact"),
-            condition=condition_name(tracker.get_slot("condition")),
+            condition=condition_name(tracker.get_slot("condition"), tracker),
             location=location.name if location else "",
-            time=f"{format_moment(moment)} ({location.timezone if location else ''})",
+            time=f"{format_moment(moment, language=conversation_language(tracker))} "
+                 f"({location.timezone if location else ''})",
         )
         dispatcher.utter_message(text=text, buttons=[
-            {"title": wording()["confirm_button"], "payload": "/affirm"},
-            {"title": wording()["change_button"], "payload": "change something"},
-            {"title": wording()["cancel_button"], "payload": "/stop"},
+            {"title": wording(tracker)["confirm_button"], "payload": "/affirm"},
+            {"title": wording(tracker)["change_button"], "payload": "change something"},
+            {"title": wording(tracker)["cancel_button"], "payload": "/stop"},
         ])
         return []
 
 
-def save_and_reply(dispatcher: CollectingDispatcher, request: ContactRequest,
+def save_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, request: ContactRequest,
                    reply: Text, **details: Any) -> List[EventType]:
     """Saves the request; on failure says honestly that nothing was sent."""
     clinic = current_clinic()
@@ -320,10 +332,10 @@ def save_and_reply(dispatcher: CollectingDispatcher, request: ContactRequest,
         reference = default_store().save_request(request)
     except StorageUnavailable:
         logger.error("A %s request could not be saved", request.kind)
-        dispatcher.utter_message(text=wording()["not_saved"].format(
+        dispatcher.utter_message(text=wording(tracker)["not_saved"].format(
             clinic=clinic.name, phone=clinic.phone))
     else:
-        dispatcher.utter_message(text=wording()[reply].format(reference=reference, **details))
+        dispatcher.utter_message(text=wording(tracker)[reply].format(reference=reference, **details))
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
@@ -344,7 +356,7 @@ class ActionSubmitBooking(Action):
             location_id=tracker.get_slot("location"),
             preferred_time=datetime.fromisoformat(tracker.get_slot("preferred_time")),
         )
-        return save_and_reply(dispatcher, request, "saved", name=request.name)
+        return save_and_reply(dispatcher, tracker, request, "saved", name=request.name)
 
 
 class ActionSubmitCallback(Action):
@@ -363,5 +375,5 @@ class ActionSubmitCallback(Action):
             condition=tracker.get_slot("condition"),
             location_id=tracker.get_slot("location"),
         )
-        return save_and_reply(dispatcher, request, "callback_saved",
+        return save_and_reply(dispatcher, tracker, request, "callback_saved",
                               name=request.name, contact=request.contact)

@@ -14,10 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from clinic.config import Clinic, Location, current_clinic, messages
 from clinic.dates import format_day, format_moment, format_time
+from common.languages import LANGUAGE_SLOT, conversation_language, known_language, language_or_default
 from clinic.hours import closing_time_today, describe_hours_for_day, is_open_at, next_opening
 
 NAMES_A_DAY = re.compile(
-    r"(?i)\b(mon|tue|wed|thu|fri|sat|sun|tomorrow|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d"
+    r"(?i)\b(mon|tue|wed|thu|fri|sat|sun|tomorrow|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+    # Spanish: lunes ... domingo, mañana, enero ... diciembre (with or without accents)
+    r"|lun|mart|mi[eé]r|jue|vie|s[aá]b|dom|ma[nñ]ana|ene|abr|ago|dic)|\d"
 )
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -38,29 +41,31 @@ def location_buttons(clinic: Clinic, intent: Text) -> List[Dict[Text, Text]]:
     ]
 
 
-def open_state(location: Location, moment: datetime) -> Text:
+def open_state(location: Location, moment: datetime, language: Text = "en") -> Text:
     """"X is open now, until 5:00 PM today." or when it next opens."""
     hours = location.opening_hours()
-    wording = messages()["hours"]
+    wording = messages(language)["hours"]
     if is_open_at(hours, moment):
         return wording["open_now"].format(
-            location=location.name, closes_at=format_time(closing_time_today(hours, moment))
+            location=location.name, closes_at=format_time(closing_time_today(hours, moment), language)
         )
     opening = next_opening(hours, moment)
     if opening is None:
         return wording["closed_now_no_opening"].format(location=location.name)
     return wording["closed_now"].format(
         location=location.name,
-        next_opening=format_moment(opening),
+        next_opening=format_moment(opening, language=language),
     )
 
 
-def asked_day(text: Text, location: Location, moment: datetime) -> Optional[datetime]:
-    """The day a patient asks about ("are you open Saturday?"), if any, in local time."""
+def asked_day(text: Text, location: Location, moment: datetime,
+              language: Text = "en") -> Optional[datetime]:
+    """The day a patient asks about ("are you open Saturday?", "¿abren el sábado?"),
+    if any, in local time."""
     local_now = moment.astimezone(location.zone)
     found = dateparser.search.search_dates(
         text or "",
-        languages=["en"],
+        languages=[language],
         settings={
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": local_now.replace(tzinfo=None),
@@ -75,8 +80,18 @@ def asked_day(text: Text, location: Location, moment: datetime) -> Optional[date
     return None
 
 
+def session_language(tracker: Tracker) -> Text:
+    """The language a new session starts in: the one the channel says the patient
+    reads (the widget's page or its current language, metadata "language"), else
+    the previous session's, else English."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    from_channel = known_language(metadata.get("language")) if isinstance(metadata, dict) else None
+    return from_channel or language_or_default(tracker.get_slot(LANGUAGE_SLOT))
+
+
 class ActionSessionStart(Action):
-    """Starts each conversation with the clinic's contact details in slots.
+    """Starts each conversation with the clinic's contact details in slots, and
+    in the patient's language.
 
     Responses such as utter_clinic_contact quote them, so the clinic's phone
     number lives in one file rather than in the answers' text.
@@ -96,6 +111,7 @@ class ActionSessionStart(Action):
             SlotSet("clinic_name", clinic.name),
             SlotSet("clinic_phone", clinic.phone),
             SlotSet("clinic_email", clinic.email),
+            SlotSet(LANGUAGE_SLOT, session_language(tracker)),
             ActionExecuted("action_listen"),
         ]
 
@@ -110,30 +126,32 @@ class ActionClinicHours(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic, moment = current_clinic(), now_utc()
         text = tracker.latest_message.get("text") or ""
-        wording = messages()["hours"]
+        language = conversation_language(tracker)
+        wording = messages(language)["hours"]
         locations = chosen_locations(clinic, tracker)
-        days = [asked_day(text, location, moment) for location in locations]
+        days = [asked_day(text, location, moment, language) for location in locations]
         lines = []
         for location, day in zip(locations, days):
             if day is None:
-                lines.append(open_state(location, moment))
+                lines.append(open_state(location, moment, language))
             else:
                 lines.append(wording["day"].format(
-                    location=location.name, day=format_day(day),
-                    hours=describe_hours_for_day(location.opening_hours(), day.date()),
+                    location=location.name, day=format_day(day, language=language),
+                    hours=describe_hours_for_day(location.opening_hours(), day.date(), language),
                 ))
         if len(locations) == 1 and days[0] is None:
-            lines.append(self.week(locations[0], moment))
+            lines.append(self.week(locations[0], moment, language))
         dispatcher.utter_message(text="\n".join(lines))
         return []
 
     @staticmethod
-    def week(location: Location, moment: datetime) -> Text:
+    def week(location: Location, moment: datetime, language: Text = "en") -> Text:
         hours = location.opening_hours()
         today = moment.astimezone(location.zone).date()
         week = [today + timedelta(days=offset) for offset in range(7)]
-        rows = [f"{format_day(day)}: {describe_hours_for_day(hours, day)}" for day in week]
-        heading = messages()["hours"]["week_heading"].format(
+        rows = [f"{format_day(day, language=language)}: {describe_hours_for_day(hours, day, language)}"
+                for day in week]
+        heading = messages(language)["hours"]["week_heading"].format(
             location=location.name, timezone=location.timezone)
         return "\n".join([heading, *rows])
 
@@ -147,7 +165,7 @@ class ActionClinicLocation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages()["location"]
+        wording = messages(conversation_language(tracker))["location"]
         locations = chosen_locations(clinic, tracker)
         if len(locations) == 1:
             location = locations[0]
@@ -174,7 +192,7 @@ class ActionClinicContact(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages()["contact"]
+        wording = messages(conversation_language(tracker))["contact"]
         lines = []
         if not tracker.get_slot("location"):
             lines.append(wording["main"].format(clinic=clinic.name, phone=clinic.phone,
@@ -194,8 +212,8 @@ class ActionWhoTreats(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages()["who_treats"]
-        names = messages()["condition_names"]
+        wording = messages(conversation_language(tracker))["who_treats"]
+        names = messages(conversation_language(tracker))["condition_names"]
         condition = tracker.get_slot("condition")
         if condition not in names:
             dispatcher.utter_message(
@@ -219,7 +237,7 @@ class ActionWhoTreats(Action):
         dispatcher.utter_message(text=wording["answer"].format(
             condition=names[condition],
             practitioners="\n".join(f"- {p.name} ({p.role})" for p in practitioners),
-            locations=join_words([l.name for l in locations]),
+            locations=join_words([l.name for l in locations], conversation_language(tracker)),
         ))
         return []
 
@@ -239,7 +257,7 @@ class ActionInsurancePlans(Action):
         condition = tracker.get_slot("condition")
         if condition and not any(condition in location.treats for location in clinic.locations):
             return []
-        wording = messages()["insurance"]
+        wording = messages(conversation_language(tracker))["insurance"]
         if clinic.insurance_plans:
             plans = "\n".join(f"- {plan}" for plan in clinic.insurance_plans)
             text = wording["plans"].format(clinic=clinic.name, plans=plans, note=clinic.insurance_note)
@@ -258,7 +276,7 @@ class ActionConsultationFee(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages()["fees"]
+        wording = messages(conversation_language(tracker))["fees"]
         fee = clinic.consultation_fee
         if fee is None:
             text = wording["not_listed"].format(phone=clinic.phone)
@@ -278,16 +296,17 @@ class ActionTalkToPerson(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic, moment = current_clinic(), now_utc()
-        wording = messages()["talk_to_person"]
+        language = conversation_language(tracker)
+        wording = messages(language)["talk_to_person"]
         location = chosen_locations(clinic, tracker)[0]
         hours = location.opening_hours()
         phone = location.phone if tracker.get_slot("location") else clinic.phone
         if is_open_at(hours, moment):
             text = wording["open"].format(phone=phone, location=location.name,
-                                          closes_at=format_time(closing_time_today(hours, moment)))
+                                          closes_at=format_time(closing_time_today(hours, moment), language))
         else:
             opening = next_opening(hours, moment)
-            when = format_moment(opening) if opening else "soon"
+            when = format_moment(opening, language=language) if opening else SOON[language]
             text = wording["closed"].format(phone=phone, location=location.name, next_opening=when)
         dispatcher.utter_message(
             text=text, buttons=[{"title": wording["callback_button"], "payload": "/request_callback"}]
@@ -300,6 +319,10 @@ def as_title(name: Text) -> Text:
     return name[:1].upper() + name[1:]
 
 
-def join_words(items: List[Text]) -> Text:
-    """["a", "b", "c"] -> "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+AND = {"en": "and", "es": "y"}
+SOON = {"en": "soon", "es": "pronto"}
+
+
+def join_words(items: List[Text], language: Text = "en") -> Text:
+    """["a", "b", "c"] -> "a, b and c" ("a, b y c")."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {AND[language]} " + items[-1]

@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clinic_info import now_utc
 from clinic.config import Clinic, Location, current_clinic, messages
 from clinic.dates import format_moment
+from common.languages import conversation_language
 from clinic.hours import is_open_at, next_opening
 from handoff.store import HandoffStore, HandoffStoreUnavailable
 
@@ -75,7 +76,8 @@ class ActionHandOff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic, moment = current_clinic(), now_utc()
-        wording = messages()["handoff"]
+        language = conversation_language(tracker)
+        wording = messages(language)["handoff"]
         locations = staffed_locations(clinic, tracker)
         location = clinic.location(tracker.get_slot("location"))
         phone = location.phone if location else clinic.phone
@@ -91,7 +93,7 @@ class ActionHandOff(Action):
 
         if not staff_on_duty(locations, moment):
             back = staff_back(locations, moment)
-            text = (wording["staff_away"].format(back=format_moment(back), phone=phone) if back
+            text = (wording["staff_away"].format(back=format_moment(back, language=language), phone=phone) if back
                     else wording["staff_away_no_time"].format(phone=phone))
             dispatcher.utter_message(text=text, buttons=callback)
             self._record_outside_hours(tracker.sender_id, channel, details)

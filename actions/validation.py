@@ -6,6 +6,10 @@ with a reason written for the patient; anything else is the cleaned value.
 
 Requested times are read in the location's own time zone and checked against
 its opening hours (clinic/hours.py).
+
+Every function takes the conversation's language ("en" or "es"): the reasons are
+worded in clinic/messages.yml (messages_es.yml), `validation:`, and a requested
+time is read as English or Spanish ("el martes que viene a las 10").
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ import phonenumbers
 from dateparser.date import DateDataParser
 from email_validator import EmailNotValidError, validate_email
 
-from clinic.dates import format_day, format_moment, format_time
+from clinic.config import messages
+from clinic.dates import SPANISH_WEEKDAYS, format_day, format_moment, format_time
 from clinic.hours import (
     BookingWindow, OpeningHours, as_utc, describe_hours_for_day, is_open_at, next_opening, to_local,
 )
@@ -30,6 +35,11 @@ class Invalid:
     """A validation failure with a reason a patient can read."""
 
     reason: str
+
+
+def invalid(language: str, key: str, **values: object) -> Invalid:
+    """The reason worded under `validation.<key>` in the language's messages file."""
+    return Invalid(messages(language)["validation"][key].format(**values))
 
 
 # --------------------------------------------------------------------------- name
@@ -45,104 +55,106 @@ _URL_LIKE = re.compile(r"(?i)\b(?:https?://|www\.)|\b[\w-]+\.(?:com|org|net|io|g
 _PAYLOAD_LIKE = re.compile(r"^/\w|[{}\[\]<>]")
 
 
-def parse_name(text: str) -> str | Invalid:
+def parse_name(text: str, language: str = "en") -> str | Invalid:
     """A patient's name, trimmed and with inner runs of spaces collapsed."""
     if any(unicodedata.category(char) in ("Cc", "Cf") for char in text.strip()):
         # Checked before trimming away whitespace so an inner newline or a
         # zero-width character is caught, while a trailing newline is not.
-        return Invalid("Your name seems to contain hidden characters. Please type it again.")
+        return invalid(language, "name_hidden_characters")
     name = " ".join(text.split())
     if not name:
-        return Invalid("I didn't catch your name. What name should the booking be under?")
+        return invalid(language, "name_missing")
     if _PAYLOAD_LIKE.search(name):
-        return Invalid("That doesn't look like a name. Please type your full name, e.g. Jane Smith.")
+        return invalid(language, "name_not_a_name")
     if _EMAIL_LIKE.search(name):
-        return Invalid("That looks like an e-mail address. I'll ask for contact details next; "
-                       "for now, what's your name?")
+        return invalid(language, "name_is_email")
     if _URL_LIKE.search(name):
-        return Invalid("That looks like a web address. Please type your full name, e.g. Jane Smith.")
+        return invalid(language, "name_is_web_address")
     if not any(char.isalpha() for char in name):
-        return Invalid("A name needs letters. Please type your full name, e.g. Jane Smith.")
+        return invalid(language, "name_no_letters")
     if len(name) < NAME_MIN_LENGTH:
-        return Invalid("That name is a bit short. Please type your full name, e.g. Jane Smith.")
+        return invalid(language, "name_too_short")
     if len(name) > NAME_MAX_LENGTH:
-        return Invalid(f"That name is too long (at most {NAME_MAX_LENGTH} characters). "
-                       "Please type just your name.")
+        return invalid(language, "name_too_long", limit=NAME_MAX_LENGTH)
     # Letters and combining marks (any script), plus the punctuation above.
     if not all(unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION for char in name):
-        return Invalid("Please use only letters, spaces, hyphens and apostrophes in your name.")
+        return invalid(language, "name_characters")
     return name
 
 
 # ------------------------------------------------------------------------ contact
 
 PHONE_EXAMPLE = "617-555-0142"
-_INCOMPLETE_PHONE = (f"That phone number doesn't look complete. "
-                     f"Please include the area code, e.g. {PHONE_EXAMPLE}.")
+# The key of the reason (messages.yml, validation:) for each kind of impossible number.
 _PHONE_LENGTH_REASONS = {
-    phonenumbers.ValidationResult.TOO_SHORT: _INCOMPLETE_PHONE,
-    phonenumbers.ValidationResult.INVALID_LENGTH: _INCOMPLETE_PHONE,
+    phonenumbers.ValidationResult.TOO_SHORT: "phone_incomplete",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "phone_incomplete",
     # e.g. "555-0142": dialable locally, but we need the area code to call back.
-    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: _INCOMPLETE_PHONE,
-    phonenumbers.ValidationResult.TOO_LONG:
-        "That phone number has too many digits.",
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE:
-        "I don't recognise the country code of that phone number.",
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "phone_incomplete",
+    phonenumbers.ValidationResult.TOO_LONG: "phone_too_long",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "phone_country_code",
 }
 
 
-def parse_contact(text: str, default_region: str = "US") -> tuple[str, str] | Invalid:
+def parse_contact(text: str, default_region: str = "US", language: str = "en") -> tuple[str, str] | Invalid:
     """("email", normalized address) or ("phone", E.164 number)."""
     contact = text.strip()
     if not contact:
-        return Invalid("Please give a phone number or an e-mail address we can reach you on.")
+        return invalid(language, "contact_missing")
     if "@" in contact:
-        return _parse_email(contact)
+        return _parse_email(contact, language)
     if any(char.isdigit() for char in contact):
-        return _parse_phone(contact, default_region)
-    return Invalid("That doesn't look like a phone number or an e-mail address. "
-                   f"Please give one, e.g. {PHONE_EXAMPLE} or jane@example.com.")
+        return _parse_phone(contact, default_region, language)
+    return invalid(language, "contact_not_phone_or_email", example=PHONE_EXAMPLE)
 
 
-def _parse_email(text: str) -> tuple[str, str] | Invalid:
+def _parse_email(text: str, language: str) -> tuple[str, str] | Invalid:
     try:
         # No DNS look-ups: the form must answer instantly and work offline.
         address = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:
-        # email-validator's messages are already written for people.
-        return Invalid(f"That e-mail address doesn't look right: {error} "
-                       "Please check it, e.g. jane@example.com.")
+        # email-validator's messages are written for people, in English; the
+        # Spanish wording may leave {detail} out.
+        return invalid(language, "email_invalid", detail=error)
     return ("email", address.normalized)
 
 
-def _parse_phone(text: str, default_region: str) -> tuple[str, str] | Invalid:
+def _parse_phone(text: str, default_region: str, language: str) -> tuple[str, str] | Invalid:
+    wording = messages(language)["validation"]
+
+    def reason(key: str, then: str = "") -> Invalid:
+        return Invalid(" ".join(part for part in (wording[key].format(example=PHONE_EXAMPLE), then) if part))
+
     # phonenumbers would read letters as a vanity keypad ("555-CALL"); in a
     # booking form letters in a phone number are far more likely a typo.
     if any(char.isalpha() for char in text):
-        return Invalid("A phone number should contain only digits (spaces, dashes, brackets "
-                       f"and a leading + are fine), e.g. {PHONE_EXAMPLE}.")
-    abroad_hint = (f" If it isn't a {default_region} number, start with + and the country code, "
-                   "e.g. +44 20 7946 0958.")
+        return reason("phone_letters")
+    abroad_hint = wording["phone_abroad_hint"].format(region=default_region)
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as error:
         if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
-            return Invalid(_PHONE_LENGTH_REASONS[phonenumbers.ValidationResult.INVALID_COUNTRY_CODE]
-                           + " Please check the digits after the +.")
-        return Invalid(f"That doesn't look like a phone number. Please type it like {PHONE_EXAMPLE}.")
+            return reason("phone_country_code", wording["phone_check_after_plus"])
+        return reason("phone_unreadable")
     possibility = phonenumbers.is_possible_number_with_reason(number)
     if possibility in _PHONE_LENGTH_REASONS:
-        return Invalid(_PHONE_LENGTH_REASONS[possibility] + abroad_hint)
+        return reason(_PHONE_LENGTH_REASONS[possibility], abroad_hint)
     if not phonenumbers.is_valid_number(number):
-        return Invalid("That phone number doesn't seem to exist. Please check the digits." + abroad_hint)
+        return reason("phone_does_not_exist", abroad_hint)
     return ("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 # ----------------------------------------------------------------- preferred time
 
-UNREADABLE_TIME = "I couldn't read that as a date and time. Try something like 'next Tuesday at 10am'."
+UNREADABLE_TIME = messages("en")["validation"]["time_unreadable"]
 MAX_TIME_TEXT_LENGTH = 200   # dateparser gets slow on long text, and nobody needs more
 
+# How a reason names a part of the day: "We're not open on Saturday afternoon",
+# "No abrimos el sábado por la tarde".
+PART_OF_DAY_WORDS = {
+    "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening"},
+    "es": {"morning": "por la mañana", "afternoon": "por la tarde", "evening": "por la noche"},
+}
 # dateparser has no notion of parts of the day; these are the times we assume.
 PART_OF_DAY_DEFAULTS = {"morning": time(9, 0), "afternoon": time(14, 0), "evening": time(17, 0)}
 
@@ -169,6 +181,34 @@ _RELATIVE_TIME_UNIT = re.compile(r"(?i)\b(?:hours?|hrs?|minutes?|mins?)\b")
 # ignored part of what the patient wrote ("tomorrow at 25pm").
 _TIME_MENTION = re.compile(r"(?i)\d\s*[ap]\.?m\b|\d:\d|\bnoon\b|\bmidnight\b|\bat\s+\d|\bo['’]?clock\b")
 
+# Spanish: dateparser 1.2.0 reads "martes 10:00" and "15 de diciembre 11:30", but
+# not "el martes que viene a las 10", "el próximo martes" or "a las 3 de la tarde".
+_ES_WEEKDAY = r"(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)"
+# "por la mañana", "en la tarde", "de la noche", "esta tarde" (a bare "mañana" is tomorrow).
+_ES_PART_OF_DAY = re.compile(r"(?i)\b(?:(esta)\s+|(?:por|en|de)\s+la\s+)(ma[nñ]ana|tarde|noche)\b")
+_ES_PARTS = {"manana": "morning", "mañana": "morning", "tarde": "afternoon", "noche": "evening"}
+# "el próximo martes", "este martes", "el martes que viene": the coming one.
+_ES_WEEKDAY_QUALIFIER = re.compile(
+    rf"(?i)\b(?:el\s+)?(?:pr[oó]ximo|este|siguiente)\s+(?={_ES_WEEKDAY}\b)|(?<=\w)\s+(?:que\s+viene|pr[oó]ximo)\b")
+_ES_ARTICLE = re.compile(rf"(?i)\b(?:para\s+)?el\s+(?={_ES_WEEKDAY}\b|\d)")
+_ES_BARE_HOUR = re.compile(r"(?i)\ba\s+las?\s+(\d{1,2})(?![\d:.])")   # "a las 10" -> "10:00"
+_ES_AT = re.compile(r"(?i)\ba\s+las?\s+(?=\d)")                        # "a las 10:30" -> "10:30"
+_ES_MERIDIEM = re.compile(r"(?i)\d\s*[ap]\.?\s?m\b|\b(?:mediod[ií]a|medianoche)\b")
+
+
+def _spanish_for_dateparser(text: str) -> tuple[str, Optional[str]]:
+    """ "el viernes a las 3 de la tarde" -> ("viernes 3:00", "afternoon")."""
+    part_of_day = None
+    match = _ES_PART_OF_DAY.search(text)
+    if match:
+        part_of_day = _ES_PARTS[match.group(2).lower()]
+        text = _ES_PART_OF_DAY.sub("hoy" if match.group(1) else "", text, count=1)
+    text = _ES_WEEKDAY_QUALIFIER.sub("", text)
+    text = _ES_ARTICLE.sub("", text)
+    text = _ES_BARE_HOUR.sub(r"\1:00", text)
+    text = _ES_AT.sub("", text)
+    return " ".join(text.split()), part_of_day
+
 
 @dataclass(frozen=True)
 class _ParsedRequest:
@@ -178,68 +218,76 @@ class _ParsedRequest:
 
 
 def parse_preferred_time(text: str, hours: OpeningHours, window: BookingWindow,
-                         now: datetime) -> datetime | Invalid:
+                         now: datetime, language: str = "en") -> datetime | Invalid:
     """The appointment start the patient asked for, in the location's time zone."""
     now_local = to_local(hours, now)
-    request = _read_requested_time(text, hours, now_local)
+    request = _read_requested_time(text, hours, now_local, language)
     if request is None:
-        return Invalid(UNREADABLE_TIME)
+        return invalid(language, "time_unreadable")
     moment = request.moment
     today = now_local.date()
 
+    def day(value: datetime) -> str:
+        return format_day(value, today, language)
+
     if as_utc(moment) < as_utc(now):
         stand_in_time = request.bare_day and moment.date() < today
-        when = format_day(moment.date(), today) if stand_in_time else format_moment(moment, today)
-        return Invalid(f"{when} is in the past. Please choose a time from now on.")
+        when = day(moment.date()) if stand_in_time else format_moment(moment, today, language)
+        return invalid(language, "time_in_past", when=when)
 
     earliest = _earliest_bookable(hours, window, now)
     if as_utc(moment) < as_utc(earliest.raw):
-        return Invalid(f"We need at least {_notice(window.min_lead_hours)} to book. "
-                       f"The earliest we can book is {format_moment(earliest.bookable, today)}.")
+        return invalid(language, "time_too_soon", notice=_notice(window.min_lead_hours, language),
+                       earliest=format_moment(earliest.bookable, today, language))
 
     last_day = today + timedelta(days=window.max_days_ahead)
     if moment.date() > last_day:
-        return Invalid(f"We can only book up to {_plural(window.max_days_ahead, 'day')} ahead, "
-                       f"so until {format_day(last_day, today)}. Please pick an earlier date.")
+        key = "time_too_far_one_day" if window.max_days_ahead == 1 else "time_too_far"
+        return invalid(language, key, days=window.max_days_ahead, last_day=day(last_day))
 
     if moment.date() in hours.holidays:
-        return Invalid(f"We're closed on {format_day(moment.date(), today)} for "
-                       f"{hours.holidays[moment.date()]}. Please pick another day.")
+        return invalid(language, "time_holiday", day=day(moment.date()),
+                       holiday=hours.holidays[moment.date()])
 
     if not is_open_at(hours, moment):
-        day_name = moment.strftime("%A")
+        weekday = (SPANISH_WEEKDAYS[moment.weekday()] if language == "es" else moment.strftime("%A"))
         if not hours.intervals_on(moment.date()):
-            return Invalid(f"We're closed on {day_name}s. Please pick another day.")
-        opening_hours = describe_hours_for_day(hours, moment.date())
+            return invalid(language, "time_closed_weekday", weekdays=_plural_weekday(weekday))
+        opening_hours = describe_hours_for_day(hours, moment.date(), language)
         if request.part_of_day:
-            return Invalid(f"We're not open on {day_name} {request.part_of_day} "
-                           f"({format_time(moment.time())}). That day our hours are {opening_hours}. "
-                           "Please pick a time within them.")
-        return Invalid(f"{format_time(moment.time())} is outside our opening hours on "
-                       f"{format_day(moment.date(), today)}, which are {opening_hours}. "
-                       "Please pick a time within them.")
+            part_of_day = PART_OF_DAY_WORDS[language][request.part_of_day]
+            return invalid(language, "time_part_of_day_closed", weekday=weekday, part_of_day=part_of_day,
+                           time=format_time(moment.time(), language), hours=opening_hours)
+        return invalid(language, "time_outside_hours", time=format_time(moment.time(), language),
+                       day=day(moment.date()), hours=opening_hours)
 
     return moment
 
 
-def _read_requested_time(text: str, hours: OpeningHours, now_local: datetime) -> Optional[_ParsedRequest]:
+def _read_requested_time(text: str, hours: OpeningHours, now_local: datetime,
+                         language: str = "en") -> Optional[_ParsedRequest]:
     """Natural-language date/time -> aware local datetime, or None if unreadable."""
     cleaned = " ".join(text.split())
     if not cleaned or len(cleaned) > MAX_TIME_TEXT_LENGTH:
         return None
 
     part_of_day = None
-    match = _PART_OF_DAY.search(cleaned)
-    if match:
-        part_of_day = match.group(2).lower()
-        cleaned = _PART_OF_DAY.sub("today" if match.group(1) else "", cleaned, count=1)
-    cleaned = _WEEKDAY_QUALIFIER.sub("", cleaned)
-    cleaned = _BARE_HOUR.sub(r"at \1:00", cleaned)
+    if language == "es":
+        cleaned, part_of_day = _spanish_for_dateparser(cleaned)
+        meridiem = _ES_MERIDIEM
+    else:
+        match = _PART_OF_DAY.search(cleaned)
+        if match:
+            part_of_day = match.group(2).lower()
+            cleaned = _PART_OF_DAY.sub("today" if match.group(1) else "", cleaned, count=1)
+        cleaned = _WEEKDAY_QUALIFIER.sub("", cleaned)
+        cleaned = _BARE_HOUR.sub(r"at \1:00", cleaned)
+        meridiem = _MERIDIEM
     cleaned = " ".join(cleaned.split())
     if not cleaned:
         return None
 
-    parser = DateDataParser(languages=["en"], settings={
+    parser = DateDataParser(languages=[language], settings={
         "TIMEZONE": hours.timezone,
         # No TO_TIMEZONE, although it would be the same zone: for relative dates
         # ("tomorrow at 10am") dateparser 1.2.0 stamps the result with the
@@ -272,7 +320,7 @@ def _read_requested_time(text: str, hours: OpeningHours, now_local: datetime) ->
     if has_time:
         if part_of_day in ("afternoon", "evening") and wall_time.hour < 12:
             wall_time += timedelta(hours=12)  # "tomorrow evening at 6" means 6 PM
-        elif 1 <= wall_time.hour <= 6 and not part_of_day and not _MERIDIEM.search(text):
+        elif 1 <= wall_time.hour <= 6 and not part_of_day and not meridiem.search(text):
             wall_time += timedelta(hours=12)  # "Tuesday at 3" means 3 PM
         return _ParsedRequest(_round_up_to_minute(wall_time).replace(tzinfo=hours.zone))
 
@@ -316,9 +364,12 @@ def _earliest_bookable(hours: OpeningHours, window: BookingWindow, now: datetime
 
 # -------------------------------------------------------------------- wording
 
-def _notice(lead_hours: int) -> str:
-    return "1 hour's notice" if lead_hours == 1 else f"{lead_hours} hours' notice"
+def _notice(lead_hours: int, language: str) -> str:
+    wording = messages(language)["validation"]
+    return wording["notice_one_hour"] if lead_hours == 1 else wording["notice_hours"].format(hours=lead_hours)
 
 
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+def _plural_weekday(weekday: str) -> str:
+    """ "Sunday" -> "Sundays", "domingo" -> "domingos"; Spanish "lunes" to "viernes"
+    are the same in the plural."""
+    return weekday if weekday.endswith("s") else f"{weekday}s"

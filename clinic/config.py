@@ -18,6 +18,8 @@ from clinic.hours import BookingWindow, OpeningHours
 
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent / "clinic.yml"
 MESSAGES_FILE = DEFAULT_CLINIC_FILE.parent / "messages.yml"
+# The same keys in Spanish; a key missing there is said in English.
+MESSAGES_FILES = {"en": MESSAGES_FILE, "es": DEFAULT_CLINIC_FILE.parent / "messages_es.yml"}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CONDITIONS = (
     "chronic_migraine", "hyperhidrosis", "tmj", "blepharospasm",
@@ -235,9 +237,26 @@ def parse_clinic(content: object, source: str = "clinic file") -> Clinic:
 
 
 @lru_cache(maxsize=None)
-def messages() -> Dict:
-    """Wording of the actions' answers (clinic/messages.yml)."""
-    return yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+def messages(language: str = "en") -> Dict:
+    """Wording of the actions' answers in `language` (clinic/messages.yml,
+    clinic/messages_es.yml). Any key the language's file lacks (or the whole file)
+    comes from the English one, so a missing translation is said in English,
+    never a crash."""
+    english = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+    path = MESSAGES_FILES.get(language, MESSAGES_FILE)
+    if path == MESSAGES_FILE or not path.exists():
+        return english
+    return with_fallback(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, english)
+
+
+def with_fallback(wording: object, fallback: object) -> object:
+    """`wording`, with what it lacks taken from `fallback` (nested mappings, key by key)."""
+    if isinstance(wording, dict) and isinstance(fallback, dict):
+        merged = dict(fallback)
+        for key, value in wording.items():
+            merged[key] = with_fallback(value, fallback.get(key))
+        return merged
+    return fallback if wording is None else wording
 
 
 def clinic_file_path() -> Path:

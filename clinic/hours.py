@@ -52,14 +52,19 @@ class BookingWindow:
 NEXT_OPENING_HORIZON_DAYS = 14
 
 
-def describe_hours_for_day(hours: OpeningHours, day: date) -> str:
-    """'9:00 AM to 5:00 PM', 'closed (Thanksgiving)' or 'closed'."""
+CLOSED = {"en": "closed", "es": "cerrado"}
+
+
+def describe_hours_for_day(hours: OpeningHours, day: date, language: str = "en") -> str:
+    """'9:00 AM to 5:00 PM', 'closed (Thanksgiving)' or 'closed'; in Spanish
+    '9:00 a. m. a 5:00 p. m.', 'cerrado (Thanksgiving)', 'cerrado'."""
+    closed = CLOSED.get(language, CLOSED["en"])
     if day in hours.holidays:
-        return f"closed ({hours.holidays[day]})"
+        return f"{closed} ({hours.holidays[day]})"
     intervals = hours.intervals_on(day)
     if not intervals:
-        return "closed"
-    return ", ".join(format_time_range(start, end) for start, end in intervals)
+        return closed
+    return ", ".join(format_time_range(start, end, language) for start, end in intervals)
 
 
 def is_open_at(hours: OpeningHours, moment: datetime) -> bool:

@@ -23,6 +23,8 @@ SLACK_MAX_BUTTONS_PER_BLOCK = 25
 TELEGRAM_CALLBACK_DATA_LIMIT = 64  # bytes
 
 NUMBERED_OPTIONS_PROMPT = "Reply with a number."
+# Per language of the answer the options belong to (its metadata.language).
+NUMBERED_OPTIONS_PROMPTS = {"en": NUMBERED_OPTIONS_PROMPT, "es": "Responda con un número."}
 
 Button = Dict[str, Any]
 
@@ -108,18 +110,19 @@ def usable_buttons(buttons: Any) -> List[Button]:
     ]
 
 
-def numbered_options(buttons: List[Button]) -> str:
+def numbered_options(buttons: List[Button], language: str = "en") -> str:
     """Buttons as text for channels without buttons (SMS, WhatsApp)."""
     # A title's line breaks would break the numbering: one line per option.
     lines = [f"{number}. {' '.join(button['title'].split())}"
              for number, button in enumerate(buttons, start=1)]
-    return "\n".join(lines + [NUMBERED_OPTIONS_PROMPT])
+    prompt = NUMBERED_OPTIONS_PROMPTS.get(language, NUMBERED_OPTIONS_PROMPT)
+    return "\n".join(lines + [prompt])
 
 
-def with_numbered_options(text: str, buttons: List[Button]) -> str:
+def with_numbered_options(text: str, buttons: List[Button], language: str = "en") -> str:
     if not buttons:
         return text
-    options = numbered_options(buttons)
+    options = numbered_options(buttons, language)
     return f"{text}\n\n{options}" if text else options
 
 

@@ -14,7 +14,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from connectors import formatting
 from connectors.formatting import Button
-from connectors.provenance import with_source_line
+from connectors.provenance import language_of, with_source_line
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +74,16 @@ class PlatformOutput(OutputChannel):
         # Where answers go when it is not the sender (Slack: the channel).
         self.reply_to = reply_to
         self.messages_sent = 0
+        # The language of the answer being sent (its metadata.language, set by
+        # rasa_plugins/nlg.py): the numbered options' prompt follows it.
+        self.language = "en"
 
     async def deliver(self, recipient: str, text: str, buttons: List[Button]) -> None:
         """Sends one bot message, laid out for the platform."""
         raise NotImplementedError
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self.language = language_of(message)
         message = with_source_line(message)
         text = str(message.get("text") or "").strip()
         if message.get("image"):  # no media upload here, but a link still reaches the patient

@@ -16,7 +16,7 @@ normal answer: a JSON list of bot messages. A rate-limited request gets HTTP
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.languages import known_language
 from common.pseudonyms import log_pseudonym
 from connectors import guard
 from connectors.hardening import install_on_start
@@ -112,9 +113,13 @@ class SourcedOutputChannel(CollectingOutputChannel):
         provenance = provenance_of(message)
         first_new = len(self.messages)
         await super().send_response(recipient_id, with_source_line(message))
-        if provenance:
-            for sent in self.messages[first_new:]:
-                sent["metadata"] = provenance
+        metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
+        language = metadata.get("language")
+        for sent in self.messages[first_new:]:
+            if provenance:
+                sent["metadata"] = dict(provenance)
+            if language:  # the widget follows the language of the answers
+                sent.setdefault("metadata", {})["language"] = language
         if message.get(HANDOFF_MARKER):  # the widget starts checking for staff replies
             for sent in self.messages[first_new:]:
                 sent[HANDOFF_MARKER] = message[HANDOFF_MARKER]
@@ -147,6 +152,15 @@ class SourcedRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """Only the language the patient reads ("metadata": {"language": "es"}; the
+        widget sends its page's), which a new conversation starts in. Nothing else a
+        client sends reaches the conversation."""
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = body.get("metadata")
+        language = known_language(metadata.get("language")) if isinstance(metadata, dict) else None
+        return {"language": language} if language else None
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -111,7 +111,7 @@ class TwilioOutput(PlatformOutput):
     async def deliver(self, recipient: str, text: str, buttons: List[Button]) -> None:
         channel = self.channel
         # A reply "2" is mapped back from the tracker store (see TwilioChannel.options_for_numbers).
-        body = formatting.with_numbered_options(text, buttons)
+        body = formatting.with_numbered_options(text, buttons, self.language)
         if recipient.startswith(WHATSAPP_PREFIX):
             body, limit = formatting.whatsapp_text(body), formatting.WHATSAPP_LIMIT
             sender = WHATSAPP_PREFIX + channel.whatsapp_number.replace(WHATSAPP_PREFIX, "")

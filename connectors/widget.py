@@ -2,7 +2,8 @@
 
     GET /webhooks/widget/           the demo page (web/demo.html)
     GET /webhooks/widget/widget.js  the embeddable widget (web/widget.js)
-    GET /webhooks/widget/privacy    the widget's privacy notice, as JSON {"notice": "…"}:
+    GET /webhooks/widget/privacy    the widget's privacy notice, as JSON {"notice": "…"}
+                                    (?language=es: in Spanish):
                                     wording from clinic/messages.yml, the retention
                                     period from clinic/clinic.yml (privacy.retention_days)
     GET /webhooks/widget/messages?sender=<id>&after=<n>
@@ -75,11 +76,13 @@ def content_security_policy(html: Text) -> Text:
     ])
 
 
-def privacy_notice() -> Text:
-    """The privacy notice the widget shows, with the clinic's retention period."""
+def privacy_notice(language: Text = "en") -> Text:
+    """The privacy notice the widget shows, with the clinic's retention period, in
+    the widget's language (clinic/messages.yml or messages_es.yml)."""
     from clinic.config import current_clinic, messages
+    from common.languages import language_or_default
 
-    return messages()["privacy"]["notice"].format(
+    return messages(language_or_default(language))["privacy"]["notice"].format(
         retention_days=current_clinic().privacy.retention_days)
 
 
@@ -125,9 +128,9 @@ class WidgetInput(InputChannel):
             )
 
         @widget.route("/privacy", methods=["GET"])
-        async def privacy(_: Request) -> HTTPResponse:
+        async def privacy(request: Request) -> HTTPResponse:
             try:
-                notice = privacy_notice()
+                notice = privacy_notice(request.args.get("language") or "en")
             except Exception:  # the widget keeps its built-in notice
                 logger.exception("Could not build the privacy notice")
                 return response.json({"error": "no privacy notice"}, status=503, headers=COMMON_HEADERS)

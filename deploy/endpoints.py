@@ -24,6 +24,8 @@ from common.paths import VAR, tracker_store_url
 DEFAULT_ACTION_ENDPOINT_URL = "http://127.0.0.1:5055/webhook"
 # Rasa's SQL tracker store plus forget-me (see rasa_plugins/tracker_store.py).
 TRACKER_STORE_TYPE = "rasa_plugins.tracker_store.ForgettingSQLTrackerStore"
+# Rasa's response templates, in the conversation's language (see rasa_plugins/nlg.py).
+NLG_TYPE = "rasa_plugins.nlg.LanguageResponseGenerator"
 
 
 def tracker_store_config(env: Mapping[str, str]) -> Dict[str, Any]:
@@ -70,6 +72,7 @@ def endpoints(env: Mapping[str, str]) -> Dict[str, Any]:
     config: Dict[str, Any] = {
         "action_endpoint": {"url": env.get("ACTION_ENDPOINT_URL") or DEFAULT_ACTION_ENDPOINT_URL},
         "tracker_store": tracker_store_config(env),
+        "nlg": {"type": NLG_TYPE},
     }
     if env.get("LOCK_STORE_URL"):
         config["lock_store"] = lock_store_config(env["LOCK_STORE_URL"])

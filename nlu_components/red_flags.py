@@ -4,7 +4,8 @@ Two kinds of evidence, treated differently:
 
 1. A red-flag phrase from the lexicon (spacy_pipeline/lexicon/red_flags.yml),
    found by the entity ruler, or a red-flag pattern (red_flag_patterns.yml: the
-   same things said in many words, "I can barely swallow"). Its answer comes first, whatever else the message
+   same things said in many words, "I can barely swallow"; Spanish ones in the
+   *_es.yml files next to them). Its answer comes first, whatever else the message
    says: self-harm gets the crisis answer (988); trouble breathing, swallowing or
    speaking or a severe allergic reaction gets the emergency answer (911); a
    spread sign after an injection (double vision, a drooping eyelid, ...) gets
@@ -20,6 +21,7 @@ Two kinds of evidence, treated differently:
    The thresholds were chosen by measurement (README, "Safety").
 """
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
@@ -41,37 +43,73 @@ AFTER_TREATMENT_FLAGS = {"after_treatment"}
 # What the patient sees first when two kinds of flag are present.
 LEVELS = ("crisis", "emergency", "after_treatment")
 
+# English and Spanish cue words. The message is read in lower case without accents
+# (fold()), so Spanish words are written here without them.
 NEGATIONS = {
     "no", "not", "never", "without", "nor", "neither", "none", "nothing",
     "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't",
     "arent", "wasn't", "wasnt", "haven't", "havent", "hasn't", "hasnt", "hadn't", "hadnt",
+    # Spanish: "no tengo dificultad para respirar", "sin visión borrosa", "nunca he tenido..."
+    "nunca", "sin", "ni", "tampoco", "nada", "ningun", "ninguna", "ninguno", "jamas",
 }
 NEGATION_WINDOW_WORDS = 4
 # Crisis phrases are often negative themselves ("I don't see a reason to keep
-# living"): only a denial right before the phrase counts ("I'm not suicidal").
-CRISIS_DENIALS = {"not", "never", "no"}
-CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|however|though|although|except|yet)\b", re.I)
+# living"): only a denial right before the phrase counts ("I'm not suicidal",
+# "no quiero morir").
+CRISIS_DENIALS = {"not", "never", "no", "nunca"}
+# Spanish "y"/"e" ("and") end a clause too: in "no puedo dormir y me cuesta respirar"
+# the "no" belongs to the sleeping, not to the breathing.
+CLAUSE_BREAK = re.compile(
+    r"[,;:.!?¿¡\n]|\b(?:but|however|though|although|except|yet|pero|aunque|sin embargo|excepto|salvo|y|e)\b",
+    re.I)
 WORD = re.compile(r"[a-z']+")
-# "Can Botox cause trouble swallowing?", "is anaphylaxis a real risk?"
+# "Can Botox cause trouble swallowing?", "is anaphylaxis a real risk?",
+# "¿el botox puede causar visión doble?", "¿es normal tener la voz ronca?"
 RISK_QUESTION = re.compile(
     r"\b(?:cause|causes|causing|caused by|make|makes|give|gives|lead to|leads to|affect|affects|"
-    r"side effects?|risks?|chance of|possible|normal to|likely)\b", re.I)
+    r"side effects?|risks?|chance of|possible|normal to|likely|"
+    r"causa|causan|causar|provoca|provocan|provocar|produce|producen|producir|puede dar|pueden dar|"
+    r"efectos? (?:secundarios?|adversos?)|riesgos?|posibilidad|probabilidad|posible|es normal|"
+    r"normal que|normal tener|es comun|comun que)\b", re.I)
 # "What if I get double vision after it?": a question about what might happen.
-HYPOTHETICAL = re.compile(r"\b(?:what if|if i|if my|if he|if she|in case|ahead of time|before i)\b", re.I)
+HYPOTHETICAL = re.compile(
+    r"\b(?:what if|if i|if my|if he|if she|in case|ahead of time|before i|"
+    r"que pasa si|y si|si me|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si)\b", re.I)
 # Something happening now or since a treatment: then it is a report, whatever else.
 HAPPENING = re.compile(
-    r"\b(?:since|now|today|tonight|this morning|last night|yesterday|ago|getting worse|started)\b", re.I)
+    r"\b(?:since|now|today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
+    r"desde|ahora|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
+    r"empeorando|empezo|empece|comenzo|en este momento)\b", re.I)
 # Someone's own experience: the patient's or the person they care for.
 PERSONAL = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|them|"
-    r"their|mom|mum|mother|dad|father|husband|wife|son|daughter|child|kid|partner|friend)\b", re.I)
+    r"their|mom|mum|mother|dad|father|husband|wife|son|daughter|child|kid|partner|friend|"
+    r"yo|mi|mis|mio|mia|nosotros|nos|nuestro|nuestra|ella|ellos|ellas|le|les|"
+    r"tengo|tuve|siento|senti|veo|estoy|estuve|puedo|empece|"
+    r"mama|papa|madre|padre|esposo|esposa|marido|hijo|hija|nino|nina|pareja|amigo|amiga|"
+    r"abuelo|abuela|hermano|hermana|novio|novia)\b", re.I)
 TREATMENT = (r"(?:injections?|injected|shots?|botox|botulinum|treatments?|treated|jabs?|"
-             r"procedure|appointment|dysport|xeomin|needles?|session)")
+             r"procedure|appointment|dysport|xeomin|needles?|session|"
+             r"inyeccion|inyecciones|inyectaron|inyectado|inyectada|piquetes?|pinchazos?|botulinica|"
+             r"tratamiento|aplicacion|aplicaron|pusieron|cita|sesion|procedimiento|agujas?)")
 AFTER_A_TREATMENT = re.compile(
-    rf"\b(?:since|after|following|from)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
+    rf"\b(?:since|after|following|from|desde|despues de|despues del|tras|luego de|luego del)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
     rf"|\b{TREATMENT}\b[^.!?\n]{{0,50}}\b(?:ago|yesterday|last week|this morning|now|"
-    rf"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
-    rf"|\bsince (?:i|we|she|he|they) (?:got|had|started) (?:it|them|this|that)\b", re.I)
+    rf"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    rf"hace|ayer|la semana pasada|esta manana|ahora|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"
+    rf"|\bsince (?:i|we|she|he|they) (?:got|had|started) (?:it|them|this|that)\b"
+    rf"|\bdesde que (?:me|le|nos|se|la|lo) (?:lo |la |los )?(?:pusieron|puso|inyectaron|aplicaron|puse|hice|hizo)\b", re.I)
+
+
+def fold(text: Text) -> Text:
+    """`text` in lower case without accents, with the same length, so that offsets
+    found in it hold in the original: "Visión" -> "vision"."""
+    folded = []
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[0]
+        lower = base.lower()
+        folded.append(lower if len(lower) == 1 else base)
+    return "".join(folded)
 
 
 def is_negated(text: Text, start: int, crisis: bool = False) -> bool:
@@ -124,6 +162,7 @@ def pattern_flags(text: Text, patterns: Iterable[Tuple[Text, Pattern]]) -> List[
 
 def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     """The safety levels that red-flag phrases in `text` really report."""
+    text = fold(text)
     levels = []
     for entity in entities:
         level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
@@ -147,9 +186,10 @@ class RedFlagGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            # Regular expressions per red-flag category, relative to the working
-            # directory (the repository root, where the servers run).
-            "patterns_file": "spacy_pipeline/lexicon/red_flag_patterns.yml",
+            # Regular expressions per red-flag category (English, Spanish), relative
+            # to the working directory (the repository root, where the servers run).
+            "patterns_files": ["spacy_pipeline/lexicon/red_flag_patterns.yml",
+                               "spacy_pipeline/lexicon/red_flag_patterns_es.yml"],
             "crisis_intent": "express_crisis",
             "emergency_intent": "report_emergency_symptoms",
             "after_treatment_intent": "report_symptoms_after_treatment",
@@ -173,7 +213,7 @@ class RedFlagGuard(GraphComponent):
             config["crisis_intent"]: ("crisis", config["crisis_note_threshold"]),
             config["emergency_intent"]: ("emergency", config["emergency_note_threshold"]),
         }
-        self._patterns = load_patterns(Path(config["patterns_file"]))
+        self._patterns = [pattern for path in config["patterns_files"] for pattern in load_patterns(Path(path))]
 
     @classmethod
     def create(
@@ -193,7 +233,8 @@ class RedFlagGuard(GraphComponent):
     def _guard(self, message: Message) -> None:
         entities = message.get(ENTITIES) or []
         text = message.get(TEXT) or ""
-        levels = evidence_levels(text, entities + pattern_flags(text, self._patterns))
+        # Patterns are written without accents: they read the folded text (same offsets).
+        levels = evidence_levels(text, entities + pattern_flags(fold(text), self._patterns))
         if levels:
             first = min(levels, key=LEVELS.index)
             self._put_first(message, self._intent_of_level[first], 1.0)

@@ -11,6 +11,7 @@ editable by clinic staff.
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List
 
@@ -30,8 +31,8 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[st
     """Merges every lexicon file into {label: {canonical value: [phrases]}}."""
     lexicon: Dict[str, Dict[str, List[str]]] = {}
     for path in sorted(lexicon_dir.glob("*.yml")):
-        if path.name.endswith("_patterns.yml"):
-            continue  # regular expressions, read by the red-flag guard itself
+        if "_patterns" in path.stem:
+            continue  # regular expressions, read by the red-flag guard and the language detector
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for label, values in content.items():
             for canonical, phrases in (values or {}).items():
@@ -56,11 +57,20 @@ def clinic_location_lexicon(clinic_file: Path = CLINIC_FILE) -> Dict[str, Dict[s
     }
 
 
+def without_accents(phrase: str) -> str:
+    """ "migraña" -> "migrana", "parálisis" -> "paralisis": patients often skip accents."""
+    decomposed = unicodedata.normalize("NFD", phrase)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+
+
 def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
-    """One phrase pattern per phrase; the canonical value travels as the pattern id."""
+    """One phrase pattern per phrase, and one without its accents; the canonical
+    value travels as the pattern id."""
     for label, values in lexicon.items():
         for canonical, phrases in values.items():
-            for phrase in dict.fromkeys(phrase.strip().lower() for phrase in phrases):
+            spellings = (spelling for phrase in phrases
+                         for spelling in (phrase.strip().lower(), without_accents(phrase.strip().lower())))
+            for phrase in dict.fromkeys(spellings):
                 yield {"label": label, "pattern": phrase, "id": canonical}
 
 

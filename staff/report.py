@@ -27,6 +27,8 @@ CSV files in DIR (one header row each, written even when empty):
                                  the day sent; fallback includes nlu_fallback)
   channels.csv                   channel,conversations,user_messages
   channels_per_day.csv           date,channel,conversations
+  languages.csv                  language,conversations,user_messages - the language
+                                 each conversation was last in (en, es)
   messages_per_conversation.csv  user_messages,conversations - the distribution
   intents.csv                    intent,messages - every patient message except answers
                                  to a booking form's question
@@ -34,8 +36,8 @@ CSV files in DIR (one header row each, written even when empty):
   unanswered.csv                 text,count,reasons,conversations,sample_conversation,last_seen
                                  - near-identical messages grouped; reasons is e.g.
                                  "nlu_fallback:2 out_of_scope:1"
-  low_confidence.csv             date,conversation,channel,intent,confidence,text
-  red_flags.csv                  date,conversation,channel,kind,intent,confidence,text
+  low_confidence.csv             date,conversation,channel,language,intent,confidence,text
+  red_flags.csv                  date,conversation,channel,language,kind,intent,confidence,text
                                  (kind: emergency or crisis)
   booking_funnel.csv             form,stage,slot,count - stage is started, completed,
                                  cancelled, red_flag (stopped by an emergency) or abandoned

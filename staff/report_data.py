@@ -122,6 +122,8 @@ class Conversation:
         return PrivateValues(self.names, self.contacts)
     slot_conditions: Set[str] = field(default_factory=set)
     last_event: float = 0.0
+    # The conversation's language slot as it last was: "en" or "es" (domain.yml).
+    language: str = "en"
 
     @property
     def channel(self) -> str:
@@ -231,6 +233,8 @@ class _ConversationBuilder:
             conversation.names.add(value.strip())
         elif name == "contact" and isinstance(value, str) and value.strip():
             conversation.contacts.add(value.strip())
+        elif name == "language" and value in ("en", "es"):
+            conversation.language = value
         elif name == "condition" and value in CONDITIONS:
             # Canonical ids only: before validation the booking form's slot holds raw text.
             conversation.slot_conditions.add(value)

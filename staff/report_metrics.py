@@ -26,6 +26,7 @@ class Metrics:
     per_day: List[Row]
     channels: List[Row]
     channels_per_day: List[Row]
+    languages: List[Row]
     messages_per_conversation: List[Row]
     intents: List[Row]
     conditions: List[Row]
@@ -87,6 +88,16 @@ def channels(conversations: List[Conversation]) -> List[Row]:
         by_channel[conversation.channel]["user_messages"] += len(conversation.messages)
     return [{"channel": name, "conversations": c["conversations"], "user_messages": c["user_messages"]}
             for name, c in sorted(by_channel.items(), key=lambda item: (-item[1]["conversations"], item[0]))]
+
+
+def languages(conversations: List[Conversation]) -> List[Row]:
+    """Conversations per language (the language each conversation was last in)."""
+    by_language: Dict[str, Counter] = defaultdict(Counter)
+    for conversation in conversations:
+        by_language[conversation.language]["conversations"] += 1
+        by_language[conversation.language]["user_messages"] += len(conversation.messages)
+    return [{"language": name, "conversations": c["conversations"], "user_messages": c["user_messages"]}
+            for name, c in sorted(by_language.items(), key=lambda item: (-item[1]["conversations"], item[0]))]
 
 
 def channels_per_day(conversations: List[Conversation], window: Window) -> List[Row]:
@@ -157,7 +168,7 @@ def find_group(groups: List[Dict[str, Any]], key: str) -> Optional[Dict[str, Any
 
 def message_row(conversation: Conversation, message: UserMessage, window: Window, key: bytes) -> Row:
     return {"date": window.day(message.timestamp).isoformat(), "conversation": pseudonym(conversation, key),
-            "channel": message.channel, "intent": message.intent,
+            "channel": message.channel, "language": conversation.language, "intent": message.intent,
             "confidence": round(message.confidence, 3), "text": quotable_text(message, conversation.private)}
 
 
@@ -222,7 +233,7 @@ def compute(conversations: List[Conversation], window: Window, key: bytes, thres
             model: List[Row], handoffs: Sequence[Handoff] = ()) -> Metrics:
     metrics = Metrics(
         summary=[], per_day=per_day(conversations, window), channels=channels(conversations),
-        channels_per_day=channels_per_day(conversations, window),
+        channels_per_day=channels_per_day(conversations, window), languages=languages(conversations),
         messages_per_conversation=messages_per_conversation(conversations),
         intents=intents(conversations), conditions=conditions(conversations),
         unanswered=unanswered(conversations, window, key),

@@ -109,7 +109,8 @@ def skip_reason(message, conversation: Conversation, known: Set[str], intents: S
         return "contains personal data"
     if ANNOTATION_CHARACTERS & set(text):
         return "contains [ ] { } ( )"
-    if message.entities:
+    # The message's language (nlu_components/language.py) is not annotated in training data.
+    if any(e.get("entity") != "language" for e in message.entities):
         return "has entities to annotate"
     if normalise(text) in known:  # the same to the model; a conflict if under another intent
         return "already in the training data"

@@ -28,6 +28,7 @@ def test_session_start_loads_the_clinics_contact_into_slots(clinic_file):
         "clinic_name": "Test Clinic",
         "clinic_phone": "+1 555 0100",
         "clinic_email": "a@b.example",
+        "language": "en",
     }
     assert dispatcher.messages == []
 

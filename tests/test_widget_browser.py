@@ -463,3 +463,62 @@ def test_a_rate_limited_answer_is_shown_not_treated_as_a_failure(page: Page, dem
     answer = ask(page, QUESTION)
     expect(answer).to_contain_text(slow_down)
     expect(page.get_by_role("button", name="Try again")).to_have_count(0)
+
+
+# ---------------------------------------------------------------------------
+# Spanish: a Spanish page starts in Spanish; the widget follows the patient's language
+# ---------------------------------------------------------------------------
+def serve_demo_in_spanish(page: Page, demo_url: str) -> None:
+    """The demo page as a Spanish site would serve it: <html lang="es">, nothing else changed."""
+    def spanish(route: Route) -> None:
+        original = route.fetch()
+        html = original.text()
+        assert '<html lang="en">' in html
+        route.fulfill(response=original, body=html.replace('<html lang="en">', '<html lang="es">'))
+    page.route(demo_url, spanish)
+
+
+def sent_languages(page: Page) -> List[str]:
+    languages: List[str] = []
+    page.on("request", lambda request: languages.append(
+        (json.loads(request.post_data or "{}").get("metadata") or {}).get("language"))
+        if request.url.endswith("/webhooks/rest/webhook") and request.method == "POST" else None)
+    return languages
+
+
+def test_on_a_spanish_page_the_widget_starts_in_spanish(page: Page, demo_url: str):
+    serve_demo_in_spanish(page, demo_url)
+    languages = sent_languages(page)
+    page.goto(demo_url)
+    page.get_by_role("button", name="Escríbanos").click()
+    expect(panel(page)).to_be_visible()
+    expect(page.get_by_label("Su pregunta")).to_have_attribute("placeholder", "Escriba su pregunta…")
+    expect(page.get_by_role("button", name="Enviar")).to_be_visible()
+    expect(page.get_by_role("button", name="Borrar la conversación")).to_be_visible()
+    expect(page.locator(".ccw-notice")).to_contain_text("no consejos médicos")
+    expect(page.locator(".ccw-root")).to_have_attribute("lang", "es")
+
+    page.get_by_label("Su pregunta").fill("hola")
+    page.get_by_label("Su pregunta").press("Enter")
+    wait_for_answer(page, 0)
+    assert languages == ["es"]
+    expect(page.get_by_label("Su pregunta")).to_have_attribute("placeholder", "Escriba su pregunta…")
+
+
+def test_the_widget_follows_a_patient_who_writes_in_spanish(page: Page, demo_url: str):
+    languages = sent_languages(page)
+    open_widget(page, demo_url)
+    expect(message_box(page)).to_have_attribute("placeholder", "Type your question…")
+    message_box(page).fill("¿El botox sirve para la migraña crónica?")
+    message_box(page).press("Enter")
+    wait_for_answer(page, 0)
+    expect(page.get_by_label("Su pregunta")).to_have_attribute("placeholder", "Escriba su pregunta…")
+    expect(page.get_by_role("button", name="Enviar")).to_be_visible()
+    expect(page.locator(".ccw-root")).to_have_attribute("lang", "es")
+
+    answers_before = bot_messages(page).count()
+    page.get_by_label("Su pregunta").fill("English, please")
+    page.get_by_label("Su pregunta").press("Enter")
+    wait_for_answer(page, answers_before)
+    expect(message_box(page)).to_have_attribute("placeholder", "Type your question…")
+    assert languages == ["en", "es"]

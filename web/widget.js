@@ -6,7 +6,7 @@
  *
  * Options (data attributes on that script tag, all optional):
  *   data-bot-url     the REST webhook (default: this script's origin + /webhooks/rest/webhook)
- *   data-title       the panel's title (default: "Clinic assistant")
+ *   data-title       the panel's title (default: "Clinic assistant" / "Asistente de la clínica")
  *   data-timeout-ms  how long to wait for an answer before offering "Try again" (default: 15000)
  *
  * Safety: bot text never goes through innerHTML. It is split into text nodes,
@@ -20,6 +20,12 @@
  * and only once the patient has written in this tab. The privacy notice's
  * wording (with the clinic's retention period) comes from the server
  * (/webhooks/widget/privacy); a generic notice shows until it arrives.
+ * Language: English or Spanish. A page in Spanish (<html lang="es">) starts in
+ * Spanish; after that the widget follows the language of the bot's answers (each
+ * says it: metadata.language), so a patient who writes in Spanish, or asks for
+ * English, gets the widget's own words in that language too. The widget sends
+ * its language with each message (metadata.language): a new conversation starts
+ * in it.
  */
 (function () {
   "use strict";
@@ -33,7 +39,10 @@
   var DEFAULT_TIMEOUT_MS = 15000;
   var STAFF_CHECK_MS = 1000; // while staff have the conversation
   var IDLE_CHECK_MS = 15000; // otherwise
-  var TEXT = {
+  var LANGUAGE_KEY = "clinic-chat-language";
+  var TEXTS = {};
+  TEXTS.en = {
+    title: "Clinic assistant",
     bubble: "Chat with us",
     close: "Close chat",
     clear: "Clear conversation",
@@ -56,6 +65,36 @@
     staffSaid: " (clinic staff) said: ",
     sentToStaff: "Sent. Our staff will see your message."
   };
+  TEXTS.es = {
+    title: "Asistente de la clínica",
+    bubble: "Escríbanos",
+    close: "Cerrar el chat",
+    clear: "Borrar la conversación",
+    cleared: "Se borró la conversación. Empezó una nueva.",
+    notice: "Le doy información general, no consejos médicos. En una emergencia, llame al 911.",
+    privacy: "No comparta más datos personales de los necesarios. Escriba 'olvide mi conversación' para borrar la suya.",
+    logLabel: "Conversación",
+    inputLabel: "Su pregunta",
+    placeholder: "Escriba su pregunta…",
+    send: "Enviar",
+    typing: "El asistente está escribiendo…",
+    you: "Usted dijo: ",
+    bot: "El asistente dijo: ",
+    newTab: " (se abre en una pestaña nueva)",
+    repliesLabel: "Respuestas sugeridas",
+    timedOut: "Perdone, el servidor no respondió a tiempo. Intente de nuevo o llame a la clínica.",
+    unreachable: "Perdone, no pudimos comunicarnos con el asistente. Intente de nuevo o llame a la clínica.",
+    retry: "Intentar de nuevo",
+    staff: "Personal de la clínica",
+    staffSaid: " (personal de la clínica) dijo: ",
+    sentToStaff: "Enviado. Nuestro personal verá su mensaje."
+  };
+
+  // "es", "es-MX", "ES" -> "es"; anything else -> null.
+  function knownLanguage(value) {
+    var code = String(value || "").trim().toLowerCase().split(/[-_]/)[0];
+    return Object.prototype.hasOwnProperty.call(TEXTS, code) ? code : null;
+  }
 
   // ---------------------------------------------------------------------------
   // Configuration from the script tag
@@ -77,7 +116,10 @@
     : new URL("/webhooks/rest/webhook", scriptUrl).href;
   var privacyUrl = new URL("/webhooks/widget/privacy", scriptUrl).href;
   var messagesUrl = new URL("/webhooks/widget/messages", scriptUrl).href;
-  var title = options.title || "Clinic assistant";
+  // The page's language; build() prefers the one this tab's conversation moved to.
+  var language = knownLanguage(document.documentElement.lang) || "en";
+  var TEXT = TEXTS[language];
+  function title() { return options.title || TEXT.title; }
   var timeoutMs = parseInt(options.timeoutMs, 10);
   if (!(timeoutMs > 0)) timeoutMs = DEFAULT_TIMEOUT_MS;
 
@@ -326,7 +368,7 @@
   // The privacy notice: the clinic's own wording, as text (never as HTML)
   // ---------------------------------------------------------------------------
   function showServerPrivacyNotice(paragraph) {
-    fetch(privacyUrl, { credentials: "omit" }).then(function (response) {
+    fetch(privacyUrl + "?language=" + language, { credentials: "omit" }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(function (body) {
       if (body && typeof body.notice === "string" && body.notice.trim()) paragraph.textContent = body.notice;
@@ -338,20 +380,25 @@
   // ---------------------------------------------------------------------------
   function build() {
     injectStyles(CSS);
+    var conversationLanguage = knownLanguage(readSession(LANGUAGE_KEY));
+    if (conversationLanguage) {
+      language = conversationLanguage;
+      TEXT = TEXTS[language];
+    }
 
     var bubble = element("button", {
       type: "button", class: "ccw-bubble", "aria-expanded": "false", "aria-controls": "ccw-panel"
-    }, [chatIcon(), element("span", { text: TEXT.bubble })]);
+    }, [chatIcon(), element("span", { class: "ccw-bubble-label", text: TEXT.bubble })]);
 
     var clearButton = element("button", { type: "button", class: "ccw-clear", text: TEXT.clear });
     var closeButton = element("button", { type: "button", class: "ccw-close", "aria-label": TEXT.close, text: "×" });
     var header = element("div", { class: "ccw-header" }, [
-      element("h2", { class: "ccw-title", text: title }), clearButton, closeButton
+      element("h2", { class: "ccw-title", text: title() }), clearButton, closeButton
     ]);
 
     var privacyNotice = element("p", { class: "ccw-privacy", text: TEXT.privacy });
     var notice = element("div", { class: "ccw-notice" }, [
-      element("p", {}, [element("strong", { text: TEXT.notice })]),
+      element("p", {}, [element("strong", { class: "ccw-medical-notice", text: TEXT.notice })]),
       privacyNotice
     ]);
     showServerPrivacyNotice(privacyNotice);
@@ -370,18 +417,42 @@
       maxlength: "1000", placeholder: TEXT.placeholder, enterkeyhint: "send"
     });
     var form = element("form", { class: "ccw-form" }, [
-      element("label", { for: "ccw-input", class: "ccw-sr", text: TEXT.inputLabel }),
+      element("label", { for: "ccw-input", class: "ccw-sr ccw-input-label", text: TEXT.inputLabel }),
       input,
       element("button", { type: "submit", class: "ccw-send", text: TEXT.send })
     ]);
 
     var panel = element("div", {
-      id: "ccw-panel", class: "ccw-panel", role: "dialog", "aria-label": title
+      id: "ccw-panel", class: "ccw-panel", role: "dialog", "aria-label": title()
     }, [header, notice, log, status, form]);
     panel.hidden = true;
 
-    var root = element("div", { class: "ccw-root", role: "region", "aria-label": title }, [bubble, panel]);
+    var root = element("div", { class: "ccw-root", role: "region", "aria-label": title(), lang: language }, [bubble, panel]);
     document.body.appendChild(root);
+
+    // --- Language ---------------------------------------------------------------
+    // The widget's own words in `next` ("en" or "es"); messages already shown stay as they were.
+    function setLanguage(next) {
+      next = knownLanguage(next);
+      if (!next || next === language) return;
+      language = next;
+      TEXT = TEXTS[language];
+      writeSession(LANGUAGE_KEY, language);
+      root.setAttribute("lang", language);
+      root.setAttribute("aria-label", title());
+      panel.setAttribute("aria-label", title());
+      root.querySelector(".ccw-title").textContent = title();
+      root.querySelector(".ccw-bubble-label").textContent = TEXT.bubble;
+      clearButton.textContent = TEXT.clear;
+      closeButton.setAttribute("aria-label", TEXT.close);
+      root.querySelector(".ccw-medical-notice").textContent = TEXT.notice;
+      privacyNotice.textContent = TEXT.privacy;
+      showServerPrivacyNotice(privacyNotice);
+      log.setAttribute("aria-label", TEXT.logLabel);
+      root.querySelector(".ccw-input-label").textContent = TEXT.inputLabel;
+      input.setAttribute("placeholder", TEXT.placeholder);
+      root.querySelector(".ccw-send").textContent = TEXT.send;
+    }
 
     var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
 
@@ -523,7 +594,7 @@
       return fetch(botUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: senderId(), message: text }),
+        body: JSON.stringify({ sender: senderId(), message: text, metadata: { language: language } }),
         credentials: "omit",
         signal: controller.signal
       }).then(function (response) {
@@ -536,6 +607,8 @@
         var firstAnswer = null;
         var withStaff = false;
         replies.forEach(function (reply) {
+          var said = reply && typeof reply === "object" && reply.metadata && reply.metadata.language;
+          if (said) setLanguage(said); // before the answer, so its screen-reader label matches
           var message = reply && typeof reply === "object" ? addBotMessage(reply) : null;
           firstAnswer = firstAnswer || message;
           if (reply && reply.handoff) withStaff = true;

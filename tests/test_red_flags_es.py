@@ -1,0 +1,86 @@
+"""Spanish red flags, at all three levels, through the trained model and the
+red-flag guard (nlu_components/red_flags.py), with and without accents; and the
+Spanish lexicon of conditions. Development messages written for these tests."""
+import asyncio
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+CRISIS, EMERGENCY, AFTER = "express_crisis", "report_emergency_symptoms", "report_symptoms_after_treatment"
+RED_FLAG_INTENTS = {CRISIS, EMERGENCY, AFTER}
+
+
+def parse_all(agent, texts):
+    async def run():
+        return [await agent.parse_message(text) for text in texts]
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("text, intent", [
+    # Crisis (988)
+    ("ya no quiero vivir", CRISIS),
+    ("estoy pensando en quitarme la vida", CRISIS),
+    ("a veces pienso que todos estarían mejor sin mí", CRISIS),
+    ("quiero matarme", CRISIS),
+    # Emergency (911)
+    ("no puedo respirar bien", EMERGENCY),
+    ("me cuesta mucho tragar desde esta mañana", EMERGENCY),
+    ("mi mamá casi no puede respirar", EMERGENCY),
+    ("se me cierra la garganta", EMERGENCY),
+    ("tengo dificultad para respirar", EMERGENCY),
+    ("dificultad para tragar y hablar", EMERGENCY),
+    # Symptoms after a treatment
+    ("tengo visión doble desde la inyección de ayer", AFTER),
+    ("se me cayó el párpado después del botox", AFTER),
+    ("vision borrosa despues de la inyeccion", AFTER),
+    ("desde que me pusieron el botox tengo la voz ronca", AFTER),
+    # An emergency and a crisis: the crisis answer comes first
+    ("no puedo respirar y ya no quiero vivir", CRISIS),
+])
+def test_a_spanish_red_flag_gets_its_answer_first(trained_agent, text, intent):
+    (parsed,) = parse_all(trained_agent, [text])
+    assert parsed["intent"]["name"] == intent, parsed["intent"]
+
+
+@pytest.mark.parametrize("text", [
+    "no tengo dificultad para respirar, ¿cuánto dura el efecto?",
+    "¿el botox puede causar visión doble?",
+    "¿es normal tener la voz ronca después del botox?",
+    "sin visión borrosa, todo bien",
+    "me muero de risa",
+])
+def test_a_denial_or_a_question_about_risks_is_not_a_spanish_red_flag(trained_agent, text):
+    (parsed,) = parse_all(trained_agent, [text])
+    assert parsed["intent"]["name"] not in {EMERGENCY, AFTER}, parsed["intent"]
+    if "risa" in text:
+        assert parsed["intent"]["name"] != CRISIS
+
+
+@pytest.mark.parametrize("text, condition", [
+    ("¿el botox sirve para la migraña?", "chronic_migraine"),
+    ("tengo migranas cronicas", "chronic_migraine"),
+    ("me sudan mucho las manos, tengo hiperhidrosis", "hyperhidrosis"),
+    ("tengo bruxismo", "tmj"),
+    ("me duele la ATM", "tmj"),
+    ("mi papá tiene blefaroespasmo", "blepharospasm"),
+    ("tengo espasmo hemifacial", "hemifacial_spasm"),
+    ("secuelas de la parálisis de Bell", "bells_palsy"),
+    ("paralisis de bell", "bells_palsy"),
+    ("mi hijo tiene estrabismo", "strabismus"),
+])
+def test_the_spanish_lexicon_finds_the_condition(trained_agent, text, condition):
+    (parsed,) = parse_all(trained_agent, [text])
+    found = [e["value"] for e in parsed["entities"] if e["entity"] == "condition"]
+    assert condition in found, parsed["entities"]
+
+
+@pytest.mark.parametrize("text, area", [
+    ("me sudan las axilas", "underarms"),
+    ("sudor en las manos", "hands"),
+    ("me sudan los pies", "feet"),
+])
+def test_the_spanish_lexicon_finds_the_body_area(trained_agent, text, area):
+    (parsed,) = parse_all(trained_agent, [text])
+    found = [e["value"] for e in parsed["entities"] if e["entity"] == "body_area"]
+    assert area in found, parsed["entities"]
