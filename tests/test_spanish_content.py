@@ -297,3 +297,76 @@ def test_the_typical_spanish_text_reads_easy():
     messages = [score for name, score in EASE.items() if name.startswith("messages_es.yml")]
     assert statistics.median(responses) >= MIN_MEDIAN_EASE
     assert statistics.median(messages) >= MIN_MEDIAN_EASE
+
+
+# --- The Spanish training examples (data/es/) -----------------------------------------------------
+ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
+MIN_EXAMPLES = 20
+
+
+def examples(paths) -> Dict[str, List[str]]:
+    """{intent: [example as written, annotations included]}"""
+    found: Dict[str, List[str]] = {}
+    for path in paths:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert str(content["version"]) == "3.1", path
+        for item in content["nlu"]:
+            if "intent" in item:
+                found.setdefault(item["intent"], []).extend(
+                    line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- "))
+    return found
+
+
+def as_typed(example: str) -> str:
+    return " ".join(ANNOTATION.sub(r"\1", example).lower().split())
+
+
+SPANISH_DATA = examples(sorted((ROOT / "data" / "es").glob("*.yml")))
+ENGLISH_DATA = examples(sorted((ROOT / "data").glob("nlu*.yml")))
+DOMAIN = load("domain.yml")
+
+
+@pytest.mark.parametrize("intent", DOMAIN["intents"])
+def test_every_intent_has_at_least_20_spanish_examples(intent):
+    assert len(SPANISH_DATA.get(intent, [])) >= MIN_EXAMPLES
+
+
+def test_the_spanish_examples_are_only_for_intents_of_the_domain():
+    assert set(SPANISH_DATA) <= set(DOMAIN["intents"])
+
+
+def test_no_spanish_example_is_repeated_or_copies_an_english_one():
+    english = {as_typed(e) for found in ENGLISH_DATA.values() for e in found}
+    seen: Dict[str, str] = {}
+    for intent, found in SPANISH_DATA.items():
+        for example in found:
+            typed = as_typed(example)
+            assert typed not in seen, f"'{typed}' in {seen.get(typed)} and {intent}"
+            assert typed not in english, f"'{typed}' ({intent}) is an English example"
+            seen[typed] = intent
+
+
+def test_the_spanish_examples_annotate_only_the_domains_entities():
+    annotated = {entity for found in SPANISH_DATA.values() for e in found for _, entity in ANNOTATION.findall(e)}
+    assert annotated <= set(DOMAIN["entities"])
+    assert {"condition", "body_area", "location"} <= annotated
+
+
+def test_the_spanish_examples_are_written_as_patients_write():
+    every = [as_typed(e) for found in SPANISH_DATA.values() for e in found]
+    without_accents = [e for e in every if not re.search(r"[áéíóú]", e)]
+    assert len(without_accents) > len(every) / 4, "many patients leave the accents out"
+    assert sum(1 for e in every if re.search(r"\b(migraña|migrana)s?\b", e)) >= 10
+    for misspelling in ("migrania", "hiperidrosis", "estravismo", "depreción", "dolor de cabesa"):
+        assert any(misspelling in e for e in every), misspelling
+    for english_word in ("covered", "appointment", "side effects", "open"):
+        assert any(english_word in e for e in every), english_word
+    for relative in ("mi mamá", "mi hijo", "mi hija", "mi esposo", "mi esposa"):
+        assert any(relative in e for e in every), relative
+
+
+def test_an_eyelid_twitch_is_not_annotated_as_a_condition():
+    # A common twitch is not blepharospasm (see spacy_pipeline/lexicon/conditions.yml).
+    for example in SPANISH_DATA["ask_eye_twitching"]:
+        for span, entity in ANNOTATION.findall(example):
+            assert not re.search(r"\btic\b|tiembla|brinca|salta|late", span.lower()), example
