@@ -217,6 +217,11 @@ def main() -> None:
     print(f"SMS, Spanish answers as sent over Twilio ({len(answers)}): "
           + ", ".join(f"{n} segments: {c}" for n, c in sorted(counts.items()))
           + f"; not GSM-7: {sum(1 for a in answers if not is_gsm7(a.body))}")
+    # Variations without an SMS one of their own are sent as written: á, í, ó, ú make
+    # them UCS-2. What they would take if the channel wrote those letters without accents:
+    plain_vowels = str.maketrans("áíóúÁÍÓÚ", "aiouAIOU")
+    over = [a for a in answers if sms_segments(a.body.translate(plain_vowels)) > 3]
+    print(f"  with á í ó ú sent as a i o u: {len(answers) - len(over)} fit in 3 segments, {len(over)} need more")
     for answer in sorted(answers, key=lambda a: -a.segments):
         if answer.segments > 3 or not is_gsm7(answer.body):
             print(f"    {answer.segments} segments{'' if is_gsm7(answer.body) else ' (UCS-2)'}: {answer.name}")
