@@ -2,7 +2,8 @@
 
 - tests/nlu_holdout.yml: short questions, one per intent and phrasing style;
 - tests/nlu_realistic.yml: messages the way patients write them (stories of several
-  sentences, typos, questions about a relative, a worried tone), by a separate writer.
+  sentences, typos, questions about a relative, a worried tone), by a separate writer;
+- tests/nlu_realistic_es.yml: the same in Spanish, by another writer.
 
 The floors sit a little under the last measured figures (README, "How well it
 understands"), so that a change that makes understanding worse fails here. The
@@ -15,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from common.paths import ROOT
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.unit
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 REALISTIC = ROOT / "tests" / "nlu_realistic.yml"
+REALISTIC_ES = ROOT / "tests" / "nlu_realistic_es.yml"
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
 FIGURES = ROOT / "results" / "nlu_holdout.json"
 
@@ -76,7 +79,12 @@ def texts(path: Path) -> set:
     return {m.get("text").strip().lower() for m in load_data(str(path)).intent_examples}
 
 
-@pytest.mark.parametrize("held_out", [HOLDOUT, REALISTIC], ids=lambda path: path.name)
+@pytest.fixture(scope="module")
+def spanish_report(trained_agent, tmp_path_factory) -> Path:
+    return evaluate(trained_agent, REALISTIC_ES, tmp_path_factory.mktemp("nlu-realistic-es"))
+
+
+@pytest.mark.parametrize("held_out", [HOLDOUT, REALISTIC, REALISTIC_ES], ids=lambda path: path.name)
 def test_held_out_files_are_not_in_the_training_data(held_out):
     assert not texts(held_out) & training_texts()
 
@@ -84,8 +92,12 @@ def test_held_out_files_are_not_in_the_training_data(held_out):
 def test_the_realistic_set_covers_every_question_intent_and_condition():
     examples = load_data(str(REALISTIC)).intent_examples
     intents = {m.get("intent") for m in examples}
-    conditions = {e["value"] for m in examples for e in m.get("entities") or []
-                  if e["entity"] == "condition"}
+    # The set annotates the words patients use; the lexicon names their condition.
+    lexicon = yaml.safe_load((ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml").read_text())
+    canonical = {phrase.lower(): name for name, phrases in lexicon["condition"].items()
+                 for phrase in phrases}
+    conditions = {canonical.get(e["value"].lower()) for m in examples
+                  for e in m.get("entities") or [] if e["entity"] == "condition"}
     assert len(examples) >= 150
     assert {"ask_migraine", "ask_candidate", "ask_pregnancy", "ask_age", "ask_visit",
             "ask_other_medicines", "ask_cost", "ask_hours", "book_consultation"} <= intents
@@ -97,7 +109,7 @@ def test_realistic_messages_intent_accuracy(realistic_report):
     intents = json.loads((realistic_report / "intent_report.json").read_text())
     print(f"realistic intent accuracy={intents['accuracy']:.3f} "
           f"macro-F1={intents['macro avg']['f1-score']:.3f}")
-    # Measured 0.843 (2026-12-02); the issue's target is 0.90, not yet reached.
+    # Measured 0.858 (2026-12-02); the issue's target is 0.90, not yet reached.
     assert intents["accuracy"] >= 0.82
 
 
@@ -105,7 +117,7 @@ def test_realistic_messages_condition_entity_f1(realistic_report):
     entities = json.loads((realistic_report / f"{EXTRACTOR}_report.json").read_text())
     f1 = entities["condition"]["f1-score"]
     print(f"realistic condition entity F1={f1:.3f}")
-    # Measured 0.874 (2026-12-02); the issue's target is 0.95, not yet reached.
+    # Measured 0.882 (2026-12-02); the issue's target is 0.95, not yet reached.
     assert f1 >= 0.85
 
 
@@ -122,3 +134,13 @@ def test_condition_entity_f1(report):
     f1 = entities["condition"]["f1-score"]
     print(f"holdout condition entity F1={f1:.3f}")
     assert f1 >= 0.90
+
+
+def test_spanish_messages_intent_accuracy_and_condition_entity_f1(spanish_report):
+    intents = json.loads((spanish_report / "intent_report.json").read_text())
+    entities = json.loads((spanish_report / f"{EXTRACTOR}_report.json").read_text())
+    f1 = entities["condition"]["f1-score"]
+    print(f"spanish intent accuracy={intents['accuracy']:.3f} condition entity F1={f1:.3f}")
+    # Measured 0.828 and 0.912 (2026-12-02); the issue's targets are 0.90 and 0.95.
+    assert intents["accuracy"] >= 0.79
+    assert f1 >= 0.88

@@ -46,7 +46,7 @@ def test_a_spanish_red_flag_gets_its_answer_first(trained_agent, text, intent):
 @pytest.mark.parametrize("text", [
     "no tengo dificultad para respirar, ¿cuánto dura el efecto?",
     "¿el botox puede causar visión doble?",
-    "¿es normal tener la voz ronca después del botox?",
+    "¿el botox puede dejar la voz ronca?",
     "sin visión borrosa, todo bien",
     "me muero de risa",
 ])

@@ -220,7 +220,9 @@ def test_every_clinic_message_has_a_spanish_one_and_no_other():
 def test_each_clinic_message_keeps_its_placeholders(key):
     english, spanish = ENGLISH_MESSAGES[key], SPANISH_MESSAGES.get(key)
     assert isinstance(spanish, str) and spanish.strip()
-    assert placeholders(spanish) == placeholders(english)
+    # The e-mail library explains a bad address in English only; the Spanish text leaves it out.
+    may_leave_out = {"validation.email_invalid": ["detail"]}.get(key, [])
+    assert placeholders(spanish) == [p for p in placeholders(english) if p not in may_leave_out]
     if key.endswith(".payload"):
         assert spanish == english, "a payload is what the actions read"
 
@@ -348,7 +350,9 @@ def test_no_spanish_example_is_repeated_or_copies_an_english_one():
 
 def test_the_spanish_examples_annotate_only_the_domains_entities():
     annotated = {entity for found in SPANISH_DATA.values() for e in found for _, entity in ANNOTATION.findall(e)}
-    assert annotated <= set(DOMAIN["entities"])
+    # An entity is listed by name, or as {name: {its settings}}.
+    entity_names = {e if isinstance(e, str) else next(iter(e)) for e in DOMAIN["entities"]}
+    assert annotated <= entity_names
     assert {"condition", "body_area", "location"} <= annotated
 
 
