@@ -1,5 +1,8 @@
 """Which responses are medical, and a fingerprint of their text for sign-off.
 
+The fingerprint covers the English answers (domain.yml) and the Spanish ones
+(content/es/responses.yml): a change to either needs a new sign-off.
+
     python -m staff.content_review           # prints the hash to put in content-review.yml
     python -m staff.content_review --banner  # the warning `make run` shows until a
                                              # clinician signs the current text off
@@ -17,6 +20,7 @@ from common.paths import ROOT
 DOMAIN_FILE = ROOT / "domain.yml"
 REVIEW_FILE = ROOT / "content-review.yml"
 SOURCES_FILE = ROOT / "content" / "sources.yml"
+SPANISH_FILE = ROOT / "content" / "es" / "responses.yml"
 
 
 def load_yaml(path: Path) -> Any:
@@ -33,6 +37,12 @@ def medical_responses(
         for name, variations in domain["responses"].items()
         if name not in non_medical
     }
+
+
+def signed_content(review: Dict[str, Any]) -> Dict[str, Any]:
+    """The medical answers in both languages, as the sign-off pins them."""
+    return {"en": medical_responses(load_yaml(DOMAIN_FILE), review),
+            "es": medical_responses(load_yaml(SPANISH_FILE), review)}
 
 
 def responses_sha256(responses: Dict[str, Any]) -> str:
@@ -64,9 +74,9 @@ def sign_off_banner(state: str) -> Optional[str]:
 
 
 def current_sign_off_state() -> str:
-    """The sign-off state of domain.yml as it is now."""
+    """The sign-off state of the medical answers, in both languages, as they are now."""
     review = load_yaml(REVIEW_FILE)
-    return sign_off_state(medical_responses(load_yaml(DOMAIN_FILE), review), review)
+    return sign_off_state(signed_content(review), review)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -79,8 +89,9 @@ def main(argv: Optional[List[str]] = None) -> None:
             print(f"*** {banner} ***")
         return
     review = load_yaml(REVIEW_FILE)
-    medical = medical_responses(load_yaml(DOMAIN_FILE), review)
-    print(f"{len(medical)} medical responses; responses_sha256: {responses_sha256(medical)}")
+    content = signed_content(review)
+    print(f"{len(content['en'])} medical responses in English, {len(content['es'])} in Spanish; "
+          f"responses_sha256: {responses_sha256(content)}")
 
 
 if __name__ == "__main__":

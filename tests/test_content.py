@@ -5,7 +5,7 @@ import pytest
 
 from staff.content_review import (
     CHANGED, DOMAIN_FILE, REVIEW_FILE, SIGNED, SOURCES_FILE, UNSIGNED, load_yaml, medical_responses,
-    responses_sha256, sign_off_state,
+    responses_sha256, sign_off_state, signed_content,
 )
 
 pytestmark = pytest.mark.unit
@@ -75,7 +75,8 @@ def test_emergency_answers_give_the_numbers_to_call():
 def test_review_record_is_complete_and_matches_the_text_it_signed():
     entries = REVIEW["reviews"]
     assert entries and all({"reviewed_by", "reviewed_on", "responses_sha256"} <= set(e) for e in entries)
-    assert sign_off_state(MEDICAL, REVIEW) != CHANGED, "medical answers changed since the last clinical sign-off"
+    assert sign_off_state(signed_content(REVIEW), REVIEW) != CHANGED, \
+        "medical answers changed since the last clinical sign-off"
 
 
 def test_the_sign_off_state_follows_the_record():
@@ -90,3 +91,13 @@ def test_the_sign_off_state_follows_the_record():
     assert sign_off_state(MEDICAL, record(("Dr. A", "0" * 64), ("Dr. B", current))) == SIGNED, "the latest counts"
     edited = {**MEDICAL, "utter_migraine": [{"text": "edited"}]}
     assert sign_off_state(edited, record(("Dr. A", current))) == CHANGED
+
+
+def test_the_sign_off_covers_the_spanish_answers_too():
+    both = signed_content(REVIEW)
+    assert set(both) == {"en", "es"} and set(both["es"]) == set(both["en"])
+    signed = {"reviews": [{"reviewed_by": "Dr. A", "reviewed_on": "2026-12-01",
+                           "responses_sha256": responses_sha256(both)}]}
+    assert sign_off_state(both, signed) == SIGNED
+    spanish_edited = {**both, "es": {**both["es"], "utter_migraine": [{"text": "editado"}]}}
+    assert sign_off_state(spanish_edited, signed) == CHANGED

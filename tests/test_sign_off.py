@@ -16,7 +16,7 @@ from common.paths import ROOT
 from local_services.processes import base_env
 from staff import report
 from staff.content_review import (
-    CHANGED, SIGNED, UNSIGNED, current_sign_off_state, load_yaml, medical_responses, responses_sha256,
+    CHANGED, SIGNED, UNSIGNED, current_sign_off_state, load_yaml, responses_sha256, signed_content,
     sign_off_banner,
 )
 
@@ -47,14 +47,16 @@ def test_make_run_shows_the_banner_while_this_repository_is_not_signed_off():
 
 
 def a_copy_of_what_the_start_script_reads(tmp_path: Path, review: dict) -> Path:
-    """A minimal repository: the start script, the sign-off code, domain.yml and this review."""
-    for folder in ("deploy", "staff", "common"):
-        (tmp_path / folder).mkdir()
+    """A minimal repository: the start script, the sign-off code, both languages' answers
+    and this review."""
+    for folder in ("deploy", "staff", "common", "content/es"):
+        (tmp_path / folder).mkdir(parents=True)
     shutil.copy2(ROOT / "deploy" / "run-assistant", tmp_path / "deploy")
     for module in ("staff/__init__.py", "staff/content_review.py", "common/__init__.py", "common/paths.py"):
         if (ROOT / module).exists():
             shutil.copy2(ROOT / module, tmp_path / module)
     shutil.copy2(ROOT / "domain.yml", tmp_path / "domain.yml")
+    shutil.copy2(ROOT / "content" / "es" / "responses.yml", tmp_path / "content" / "es" / "responses.yml")
     (tmp_path / "content-review.yml").write_text(yaml.safe_dump(review), encoding="utf-8")
     (tmp_path / ".venv").symlink_to((ROOT / ".venv").resolve())
     return tmp_path
@@ -67,7 +69,7 @@ def a_copy_of_what_the_start_script_reads(tmp_path: Path, review: dict) -> Path:
 ])
 def test_make_run_banner_for_each_sign_off_state(tmp_path: Path, signed_by: str, matches: bool, banner_shown: bool):
     review = load_yaml(ROOT / "content-review.yml")
-    medical = medical_responses(load_yaml(ROOT / "domain.yml"), review)
+    medical = signed_content(review)
     review["reviews"] = [{"reviewed_by": signed_by, "reviewed_on": "2026-12-01",
                           "responses_sha256": responses_sha256(medical) if matches else "0" * 64}]
     result = run_dry(a_copy_of_what_the_start_script_reads(tmp_path, review))
