@@ -287,10 +287,9 @@ def test_every_spanish_text_is_measured():
     assert sum(1 for name in EASE if name.startswith("messages_es.yml")) > 60
 
 
-@pytest.mark.parametrize("text", TEXTS, ids=lambda t: t.name)
+# The exceptions are left out when the tests are collected, not skipped.
+@pytest.mark.parametrize("text", [t for t in TEXTS if t.name not in EXCEPTIONS], ids=lambda t: t.name)
 def test_each_spanish_text_reads_normal_or_easier(text):
-    if text.name in EXCEPTIONS:
-        pytest.skip("listed exception")
     assert EASE[text.name] >= MIN_EASE, f"{EASE[text.name]}: {text.text}"
 
 
