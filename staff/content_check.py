@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import product
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
@@ -125,13 +125,23 @@ def sample_values() -> Dict[str, str]:
     }
 
 
-def fill(text: str, **values: str) -> str:
-    values = {**sample_values(), **values}
+def fill_placeholders(text: str, values: Dict[str, str]) -> str:
+    """{name} placeholders filled from values; unknown ones are left as they are."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+def fill(text: str, **values: str) -> str:
+    return fill_placeholders(text, {**sample_values(), **values})
+
+
 def domain_texts() -> Iterator[PatientText]:
-    for name, variations in load_yaml(DOMAIN_FILE)["responses"].items():
+    return response_texts(load_yaml(DOMAIN_FILE)["responses"], fill)
+
+
+def response_texts(responses: Dict[str, List[Dict[str, Any]]],
+                   fill: Callable[..., str]) -> Iterator[PatientText]:
+    """Every response variation, and its buttons read together (either language)."""
+    for name, variations in responses.items():
         for variation in variations:
             label = variation_label(name, variation)
             if variation.get("text"):
@@ -146,18 +156,24 @@ def message_texts() -> Iterator[PatientText]:
     names one); the labels under one key read together as options."""
     from clinic.config import current_clinic
 
-    wording = load_yaml(MESSAGES_FILE)
-    condition_names = list((wording.get("condition_names") or {}).values())
     fee = current_clinic().consultation_fee
     section_values = {"fees": {"note": fee.note if fee else ""}}  # {note} is the fee's here
-    yield PatientText("messages.yml condition_names", "options",
+    return wording_texts(load_yaml(MESSAGES_FILE), "messages.yml", fill, section_values)
+
+
+def wording_texts(wording: Dict[str, Any], file_label: str, fill: Callable[..., str],
+                  section_values: Optional[Dict[str, Dict[str, str]]] = None) -> Iterator[PatientText]:
+    """A clinic messages file (either language), as message_texts describes."""
+    section_values = section_values or {}
+    condition_names = list((wording.get("condition_names") or {}).values())
+    yield PatientText(f"{file_label} condition_names", "options",
                       options_text([name.capitalize() for name in condition_names]))
     for section, entries in wording.items():
         if section == "condition_names" or not isinstance(entries, dict):
             continue
         labels = []
         for key, value in entries.items():
-            name = f"messages.yml {section}.{key}"
+            name = f"{file_label} {section}.{key}"
             if isinstance(value, list):  # options: {title, payload}
                 yield PatientText(name, "options", options_text([fill(o["title"]) for o in value]))
             elif key.endswith("_button"):
@@ -168,7 +184,7 @@ def message_texts() -> Iterator[PatientText]:
             else:
                 yield PatientText(name, "message", fill(value, **section_values.get(section, {})))
         if labels:
-            yield PatientText(f"messages.yml {section} buttons", "options", options_text(labels))
+            yield PatientText(f"{file_label} {section} buttons", "options", options_text(labels))
 
 
 # The widget's labels (its TEXT table); the others are sentences it shows.

@@ -17,15 +17,15 @@ removed), with the source line and the numbered-options prompt in Spanish
 content_check.sms_segments (GSM-7 / UCS-2 rules): á í ó ú are not GSM-7, so the
 SMS variations leave them out.
 """
-import re
 import statistics
 from functools import lru_cache
 from typing import Any, Dict, Iterator, List, Tuple
 
 from common.paths import ROOT
+from staff import content_check
 from staff.content_check import (
-    SMS_CHANNEL, PatientText, SmsAnswer, as_read, is_gsm7, load_yaml, options_text, slot_combinations,
-    sms_segments, variation_label,
+    SMS_CHANNEL, PatientText, SmsAnswer, as_read, fill_placeholders, is_gsm7, load_yaml,
+    slot_combinations, sms_segments, variation_label,
 )
 
 ES_RESPONSES_FILE = ROOT / "content" / "es" / "responses.yml"
@@ -101,8 +101,7 @@ def sample_values() -> Dict[str, str]:
 
 
 def fill(text: str, **values: str) -> str:
-    values = {**sample_values(), **values}
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+    return fill_placeholders(text, {**sample_values(), **values})
 
 
 def es_responses() -> Dict[str, List[Dict[str, Any]]]:
@@ -115,39 +114,12 @@ def es_messages() -> Dict[str, Any]:
 
 def response_texts() -> Iterator[PatientText]:
     """Every Spanish response variation, and its buttons read together."""
-    for name, variations in es_responses().items():
-        for variation in variations:
-            label = variation_label(name, variation)
-            if variation.get("text"):
-                yield PatientText(label, "message", fill(variation["text"]))
-            titles = [fill(button["title"]) for button in variation.get("buttons") or []]
-            if titles:
-                yield PatientText(f"{label} buttons", "options", options_text(titles))
+    return content_check.response_texts(es_responses(), fill)
 
 
 def message_texts() -> Iterator[PatientText]:
     """clinic/messages_es.yml, as content_check.message_texts reads messages.yml."""
-    wording = es_messages()
-    condition_names = list((wording.get("condition_names") or {}).values())
-    yield PatientText("messages_es.yml condition_names", "options",
-                      options_text([name.capitalize() for name in condition_names]))
-    for section, entries in wording.items():
-        if section == "condition_names" or not isinstance(entries, dict):
-            continue
-        labels = []
-        for key, value in entries.items():
-            name = f"messages_es.yml {section}.{key}"
-            if isinstance(value, list):  # options: {title, payload}
-                yield PatientText(name, "options", options_text([fill(o["title"]) for o in value]))
-            elif key.endswith("_button"):
-                labels.append(fill(value))
-            elif "{condition}" in value:
-                for condition in condition_names:
-                    yield PatientText(f"{name} ({condition})", "message", fill(value, condition=condition))
-            else:
-                yield PatientText(name, "message", fill(value))
-        if labels:
-            yield PatientText(f"messages_es.yml {section} buttons", "options", options_text(labels))
+    return content_check.wording_texts(es_messages(), "messages_es.yml", fill)
 
 
 def patient_texts() -> List[PatientText]:
