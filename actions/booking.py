@@ -9,13 +9,14 @@ from abc import abstractmethod
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clinic_info import WEEKDAY_NAMES, as_title, join_words, now_utc
 from actions.digressions import answer_question
+from actions.language import Action, FormValidationAction
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
     Invalid, parse_contact, parse_name, parse_preferred_time,

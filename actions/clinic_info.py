@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text
 
 import dateparser.search
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.language import Action
 from clinic.config import Clinic, Location, current_clinic, messages
 from clinic.dates import format_day, format_moment, format_time
 from common.languages import LANGUAGE_SLOT, conversation_language, known_language, language_or_default

@@ -8,10 +8,11 @@ A custom action rather than Rasa's built-in action_default_fallback, for two rea
 """
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.language import Action
 from clinic.config import current_clinic
 
 

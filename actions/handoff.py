@@ -18,11 +18,12 @@ import logging
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_info import now_utc
+from actions.language import Action
 from clinic.config import Clinic, Location, current_clinic, messages
 from clinic.dates import format_moment
 from common.languages import conversation_language

@@ -10,8 +10,10 @@ them to call back. utter_conversation_forgotten says so and how to withdraw one.
 """
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import Action
 
 FORGET_ACTION = "action_forget_conversation"
 

@@ -119,6 +119,11 @@ def _parse_email(text: str, language: str) -> tuple[str, str] | Invalid:
     return ("email", address.normalized)
 
 
+# How a phone region's code is said in a language other than English ("US" reads
+# as English in a Spanish sentence); any other code is said as it is.
+REGION_NAMES = {"es": {"US": "EE. UU."}}
+
+
 def _parse_phone(text: str, default_region: str, language: str) -> tuple[str, str] | Invalid:
     wording = messages(language)["validation"]
 
@@ -129,7 +134,8 @@ def _parse_phone(text: str, default_region: str, language: str) -> tuple[str, st
     # booking form letters in a phone number are far more likely a typo.
     if any(char.isalpha() for char in text):
         return reason("phone_letters")
-    abroad_hint = wording["phone_abroad_hint"].format(region=default_region)
+    region = REGION_NAMES.get(language, {}).get(default_region, default_region)
+    abroad_hint = wording["phone_abroad_hint"].format(region=region)
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as error:

@@ -75,7 +75,7 @@ class ChatwootOutput(PlatformOutput):
                 f"/conversations/{conversation_of(recipient)}/{action}")
 
     async def deliver(self, recipient: str, text: str, buttons: List[Button]) -> None:
-        content = formatting.with_numbered_options(formatting.plain_text(text), buttons)
+        content = formatting.with_numbered_options(formatting.plain_text(text), buttons, self.language)
         await post_to_platform(self._conversation_url(recipient, "messages"),
                                headers={"api_access_token": self.channel.bot_token},
                                json_body={"content": content, "message_type": "outgoing", "private": False})

@@ -32,7 +32,8 @@ Environment:
                                     since any client can send that header.
     LOCK_STORE_URL                  redis://…: count the limits in Redis
 
-The replies' wording is in clinic/messages.yml, under `input:`.
+The replies' wording is in clinic/messages.yml (and messages_es.yml), under `input:`;
+each is said in the patient's language (connectors/patient_language.py).
 """
 import ipaddress
 import logging
@@ -61,25 +62,40 @@ def _env_int(name: str, default: int) -> int:
 
 MAX_MESSAGE_CHARS = _env_int("BOT_MAX_MESSAGE_CHARS", 2000)
 
+# Only if clinic/messages.yml (or messages_es.yml) cannot be read.
 FALLBACK_REPLIES = {
-    "empty": "I didn't get a message. Please type your question.",
-    "too_long": "That message is too long for me. Please send a shorter question (up to {limit} characters).",
-    "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
-    "media_only": "I can only read typed messages, so I can't see photos or files. "
-                  "Please don't send pictures of your health information here. Type your question instead.",
-    "option_out_of_range": "Reply with a number from 1 to {count}, or type your question.",
+    "en": {
+        "empty": "I didn't get a message. Please type your question.",
+        "too_long": "That message is too long for me. Please send a shorter question (up to {limit} characters).",
+        "rate_limited": "You're sending messages faster than I can answer. Please wait a minute and try again.",
+        "media_only": "I can only read typed messages, so I can't see photos or files. "
+                      "Please don't send pictures of your health information here. Type your question instead.",
+        "option_out_of_range": "Reply with a number from 1 to {count}, or type your question.",
+    },
+    "es": {
+        "empty": "No recibí ningún mensaje. Por favor, escriba su pregunta.",
+        "too_long": "Ese mensaje es demasiado largo para mí. Envíe una pregunta más corta "
+                    "(de hasta {limit} caracteres).",
+        "rate_limited": "Está enviando mensajes más rápido de lo que puedo responder. "
+                        "Espere un minuto y vuelva a intentarlo.",
+        "media_only": "Solo puedo leer mensajes escritos, así que no puedo ver fotos ni archivos. "
+                      "Por favor, no envíe aquí fotos de su información de salud. Mejor escriba su pregunta.",
+        "option_out_of_range": "Responda con un número del 1 al {count}, o escriba su pregunta.",
+    },
 }
 
 
-def reply(kind: str, **values: Any) -> str:
-    """The patient-facing wording for an input problem, from clinic/messages.yml."""
+def reply(kind: str, language: str = "en", **values: Any) -> str:
+    """The patient-facing wording for an input problem, in `language` ("en" or "es"),
+    from clinic/messages.yml or clinic/messages_es.yml."""
+    language = language if language in FALLBACK_REPLIES else "en"
     try:
         from clinic.config import messages
 
-        return messages()["input"][kind].format(limit=MAX_MESSAGE_CHARS, **values)
+        return messages(language)["input"][kind].format(limit=MAX_MESSAGE_CHARS, **values)
     except Exception:  # a broken wording file must not stop the guard
         logger.exception("No usable wording for input problem %s; using the built-in one", kind)
-        return FALLBACK_REPLIES[kind].format(limit=MAX_MESSAGE_CHARS, **values)
+        return FALLBACK_REPLIES[language][kind].format(limit=MAX_MESSAGE_CHARS, **values)
 
 
 # ---------------------------------------------------------------------------
@@ -145,18 +161,20 @@ def check_message(
     offered_payloads: Sequence[str] = (),
     intents: Sequence[str] = (),
     max_chars: Optional[int] = None,
+    language: str = "en",
 ) -> Verdict:
-    """The guard's decision on one incoming message (a pure function)."""
+    """The guard's decision on one incoming message (a pure function); a refusal
+    is worded in `language`."""
     limit = max_chars or MAX_MESSAGE_CHARS
     if len(raw) > limit:  # checked before any work, so 100,000 characters cost nothing
-        return Verdict(refusal=reply("too_long"), problem="too_long")
+        return Verdict(refusal=reply("too_long", language), problem="too_long")
     text = clean_text(raw).strip()
     if not text:
-        return Verdict(refusal=reply("empty"), problem="empty")
+        return Verdict(refusal=reply("empty", language), problem="empty")
     if is_intent_syntax(text) and not allowed_command(text, offered_payloads, intents):
         disarmed = disarm(text)
         if not disarmed:
-            return Verdict(refusal=reply("empty"), problem="empty")
+            return Verdict(refusal=reply("empty", language), problem="empty")
         return Verdict(text=disarmed, problem="disarmed")
     return Verdict(text=text)
 
@@ -223,7 +241,8 @@ NumberedOptions = Callable[[List[List[Button]]], List[Button]]
 
 async def guard_message(agent: Any, sender_id: str, raw: str,
                         options_for_numbers: Optional[NumberedOptions] = None,
-                        has_media: bool = False) -> Verdict:
+                        has_media: bool = False,
+                        channel_language: Optional[str] = None) -> Verdict:
     """The guard's verdict on a message from any entry point (REST or a channel).
 
     The bot's latest buttons are read from the conversation only when needed: for
@@ -231,10 +250,18 @@ async def guard_message(agent: Any, sender_id: str, raw: str,
     A number picks that option, whose payload is then checked like a tap; a
     number with no such option gets a reply saying which numbers there are.
     A message with a photo or file and no text gets the "text only" reply.
+    A refusal is said in the patient's language (connectors/patient_language.py:
+    the message's own, else the conversation's, else `channel_language`), which
+    is looked up only then.
     """
+    async def language() -> str:
+        from connectors.patient_language import reply_language
+
+        return await reply_language(agent, sender_id, raw, channel_language)
+
     stripped = clean_text(raw).strip() if len(raw) <= MAX_MESSAGE_CHARS else ""
     if has_media and not stripped and len(raw) <= MAX_MESSAGE_CHARS:
-        return Verdict(refusal=reply("media_only"), problem="media_only")
+        return Verdict(refusal=reply("media_only", await language()), problem="media_only")
     number = option_number(stripped) if options_for_numbers else None
     offered: List[List[Button]] = []
     if is_intent_syntax(stripped) or number is not None:
@@ -242,11 +269,14 @@ async def guard_message(agent: Any, sender_id: str, raw: str,
     options = options_for_numbers(offered) if number is not None and offered else []
     if options:
         if not 1 <= number <= len(options):
-            return Verdict(refusal=reply("option_out_of_range", count=len(options)),
+            return Verdict(refusal=reply("option_out_of_range", await language(), count=len(options)),
                            problem="no_such_option")
         verdict = check_message(options[number - 1]["payload"], payloads(offered), domain_intents(agent))
         return replace(verdict, problem="option") if verdict.accepted else verdict
-    return check_message(raw, payloads(offered), domain_intents(agent))
+    verdict = check_message(raw, payloads(offered), domain_intents(agent))
+    if not verdict.accepted:  # the same check (a pure function), worded in the patient's language
+        verdict = check_message(raw, payloads(offered), domain_intents(agent), language=await language())
+    return verdict
 
 
 # ---------------------------------------------------------------------------

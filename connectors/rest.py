@@ -28,6 +28,7 @@ from common.languages import known_language
 from common.pseudonyms import log_pseudonym
 from connectors import guard
 from connectors.hardening import install_on_start
+from connectors.patient_language import reply_language
 from connectors.provenance import provenance_of, with_source_line
 from nlu_components import safety_notes
 
@@ -38,7 +39,11 @@ RESPONSE_TIMEOUT_SECONDS = float(os.environ.get("BOT_RESPONSE_TIMEOUT_SECONDS", 
 # A bot message that says the conversation is with staff (actions/handoff.py) carries
 # this key; the REST reply passes it on, so the widget knows to check for staff replies.
 HANDOFF_MARKER = "handoff"
-GENERIC_APOLOGY = "Sorry, something went wrong on our side. Please call the clinic, or try again in a moment."
+# Only if the clinic file or the wording cannot be read.
+GENERIC_APOLOGY = {
+    "en": "Sorry, something went wrong on our side. Please call the clinic, or try again in a moment.",
+    "es": "Lo sentimos, algo falló de nuestro lado. Llame a la clínica, o vuelva a intentarlo en un momento.",
+}
 
 
 _turns_in_progress: Set["asyncio.Task[Any]"] = set()  # the loop keeps only weak references
@@ -67,12 +72,13 @@ async def run_turn(turn: Awaitable[Any]) -> None:
         raise
 
 
-def safety_note_line(kind: Text) -> Text:
+def safety_note_line(kind: Text, language: Text = "en") -> Text:
     """The gentle line added after an answer when the NLU sensed distress (see
-    nlu_components/safety_notes.py); wording in clinic/messages.yml."""
+    nlu_components/safety_notes.py), in `language`; wording in clinic/messages.yml
+    and clinic/messages_es.yml."""
     from clinic.config import messages
 
-    return messages()["safety_notes"][kind]
+    return messages(language)["safety_notes"][kind]
 
 
 async def log_silent_turn(agent: Any, sender_id: Text, channel: Text) -> None:
@@ -90,16 +96,31 @@ async def log_silent_turn(agent: Any, sender_id: Text, channel: Text) -> None:
                  channel, log_pseudonym(sender_id), intent, action)
 
 
-def apology() -> Text:
-    """The clinic's phone number with an apology, for when the bot could not answer."""
+def apology(language: Text = "en") -> Text:
+    """The clinic's phone number with an apology, for when the bot could not answer,
+    in `language`."""
     try:
         from clinic.config import current_clinic, messages
 
         clinic = current_clinic()
-        return messages()["failure"]["apology"].format(clinic=clinic.name, phone=clinic.phone)
+        return messages(language)["failure"]["apology"].format(clinic=clinic.name, phone=clinic.phone)
     except Exception:  # a broken clinic file must not turn an apology into a crash
         logger.exception("Could not load the clinic's details for the apology")
-        return GENERIC_APOLOGY
+        return GENERIC_APOLOGY.get(language, GENERIC_APOLOGY["en"])
+
+
+async def after_the_answer(agent: Any, sender_id: Text, text: Text, notes: List[Text],
+                           output: Any, reply_to: Text, apologise: bool,
+                           channel_language: Optional[Text] = None) -> None:
+    """What a channel adds after a turn, in the patient's language: the apology
+    when the bot said nothing (`apologise`), then one line per safety note. Each
+    carries metadata.language, as the answers do (the widget follows it)."""
+    if not apologise and not notes:
+        return  # the usual turn: no need to look the language up
+    language = await reply_language(agent, sender_id, text, channel_language)
+    lines = ([apology(language)] if apologise else []) + [safety_note_line(kind, language) for kind in notes]
+    for line in lines:
+        await output.send_response(reply_to, {"text": line, "metadata": {"language": language}})
 
 
 class SourcedOutputChannel(CollectingOutputChannel):
@@ -189,12 +210,15 @@ class SourcedRestInput(RestInput):
             if not isinstance(text, str):
                 return bad_request("'message' must be a string")
 
+            agent = request.app.ctx.agent
+            channel_language = (self.get_metadata(request) or {}).get("language")
             if not guard.rate_limits().allow(f"rest:{sender}", guard.ip_to_limit(request)):
                 logger.warning("REST: refused a message over the rate limit")
                 wait = guard.rate_limits().per_sender.retry_after(f"rest:{sender}") or 60
-                return bot_reply(sender, guard.reply("rate_limited"), status=429,
+                language = await reply_language(agent, sender, text, channel_language)
+                return bot_reply(sender, guard.reply("rate_limited", language), status=429,
                                  **{"Retry-After": str(wait)})
-            verdict = await guard.guard_message(request.app.ctx.agent, sender, text)
+            verdict = await guard.guard_message(agent, sender, text, channel_language=channel_language)
             if not verdict.accepted:
                 logger.info("REST: answered a message that was %s", verdict.problem)
                 return bot_reply(sender, verdict.refusal)
@@ -221,17 +245,19 @@ class SourcedRestInput(RestInput):
             except Exception:
                 # Never log the message itself: it may hold health details.
                 logger.exception("Handling a REST message failed")
+        agent = request.app.ctx.agent
+        apologise = False
         if not collector.messages:
             from handoff.conversations import handle_silent_turn
 
-            if await handle_silent_turn(request.app.ctx.agent, sender, collector, message.message_id):
+            if await handle_silent_turn(agent, sender, collector, message.message_id):
                 # With staff: the message is stored for them; no apology. A red flag was answered.
                 if not collector.messages:
                     collector.messages.append({"recipient_id": sender, "text": "", HANDOFF_MARKER: "active"})
             else:
                 # Rasa answers nothing when an action fails; never leave a patient in silence.
-                await log_silent_turn(request.app.ctx.agent, sender, self.name())
-                await collector.send_text_message(sender, apology())
-        for kind in notes:
-            await collector.send_text_message(sender, safety_note_line(kind))
+                await log_silent_turn(agent, sender, self.name())
+                apologise = True
+        await after_the_answer(agent, sender, text, notes, collector, sender, apologise,
+                               (message.metadata or {}).get("language"))
         return collector.messages

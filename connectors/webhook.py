@@ -35,9 +35,8 @@ from sanic.response import HTTPResponse
 
 from connectors import dedup, guard
 from connectors.platform_api import PlatformOutput
-from connectors.rest import (
-    RESPONSE_TIMEOUT_SECONDS, apology, log_silent_turn, run_turn, safety_note_line,
-)
+from connectors.patient_language import reply_language
+from connectors.rest import RESPONSE_TIMEOUT_SECONDS, after_the_answer, log_silent_turn, run_turn
 from nlu_components import safety_notes
 
 logger = logging.getLogger(__name__)
@@ -158,13 +157,13 @@ class SignedWebhookChannel(InputChannel):
                 if not await dedup.first_delivery(self.name(), message.delivery_id):
                     logger.info("%s: dropped a repeated delivery of a %s", self.name(), message.kind)
                     continue
-                if self._within_rate_limit(message):
+                if self._within_rate_limit(message, request.app.ctx.agent):
                     self._answer_in_background(message, request.app.ctx.agent, on_new_message)
             return self.acknowledgement()
 
         return webhook
 
-    def _within_rate_limit(self, message: IncomingMessage) -> bool:
+    def _within_rate_limit(self, message: IncomingMessage, agent: Any) -> bool:
         """Counts the message; over the limit, the sender is told once and it goes unanswered."""
         key = f"{self.name()}:{message.sender_id}"
         if guard.rate_limits().per_sender.allow(key):
@@ -175,9 +174,13 @@ class SignedWebhookChannel(InputChannel):
             if len(self._told_to_slow_down) > 10_000:  # bound memory
                 self._told_to_slow_down.clear()
             self._told_to_slow_down.add(key)
-            output = self.output_for(message.reply_to)
-            self._run_in_background(output.send_text_message(message.reply_to, guard.reply("rate_limited")))
+            self._run_in_background(self._tell_to_slow_down(message, agent))
         return False
+
+    async def _tell_to_slow_down(self, message: IncomingMessage, agent: Any) -> None:
+        language = await reply_language(agent, message.sender_id, message.text)
+        output = self.output_for(message.reply_to)
+        await output.send_text_message(message.reply_to, guard.reply("rate_limited", language))
 
     def _answer_in_background(
         self, message: IncomingMessage, agent: Any,
@@ -214,6 +217,7 @@ class SignedWebhookChannel(InputChannel):
                 logger.error("%s: answering took over %ss", self.name(), RESPONSE_TIMEOUT_SECONDS)
             except Exception:
                 logger.exception("%s: answering a %s failed", self.name(), message.kind)
+        apologise = False
         if output.messages_sent == 0:
             from handoff.conversations import handle_silent_turn
 
@@ -221,6 +225,7 @@ class SignedWebhookChannel(InputChannel):
                 return  # with staff: silence is expected (a red flag was still answered)
             # Rasa answers nothing when an action fails; never leave a patient in silence.
             await log_silent_turn(agent, message.sender_id, self.name())
-            await output.send_text_message(message.reply_to, apology())
-        for kind in notes:
-            await output.send_text_message(message.reply_to, safety_note_line(kind))
+            apologise = True
+        # The apology and the safety lines, in the patient's language.
+        await after_the_answer(agent, message.sender_id, verdict.text, notes, output,
+                               message.reply_to, apologise)

@@ -24,6 +24,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from common.languages import DEFAULT_LANGUAGE, conversation_language
 from connectors import formatting
 from connectors.platform_api import SEND_ERRORS, PlatformOutput, describe
 from handoff.outbox import WidgetOutbox, WidgetOutboxOutput
@@ -144,6 +145,11 @@ async def append_events(agent: Any, sender_id: str, events: Iterable[Event]) -> 
     return tracker
 
 
+def patient_language(tracker: Optional[DialogueStateTracker]) -> str:
+    """The conversation's language ("en" or "es"): what the patient is told in."""
+    return conversation_language(tracker) if tracker is not None else DEFAULT_LANGUAGE
+
+
 def resume_events(tracker: Optional[DialogueStateTracker]) -> List[Event]:
     """Hands a paused conversation back to the bot, ready for the patient's next message.
 
@@ -171,21 +177,29 @@ def output_for(app: Any, channel: Optional[str], outbox: WidgetOutbox, *,
 
 async def send_bot_message(app: Any, sender_id: str, channel: Optional[str], outbox: WidgetOutbox,
                            text: str, buttons: Optional[List[Dict[str, str]]] = None,
-                           before: Iterable[Event] = ()) -> None:
-    """Appends `before` and a bot message to the conversation, then sends the message."""
-    message = BotUttered(text, data={"buttons": buttons} if buttons else {})
+                           before: Iterable[Event] = (), language: str = DEFAULT_LANGUAGE) -> None:
+    """Appends `before` and a bot message to the conversation, then sends the message.
+
+    `language` is the one `text` is in: the message carries it as the assistant's
+    answers do (metadata.language), so SMS numbers its options in that language.
+    """
+    metadata = {"language": language}
+    message = BotUttered(text, data={"buttons": buttons} if buttons else {}, metadata=metadata)
     await append_events(app.ctx.agent, sender_id, [*before, message])
     try:
         output = output_for(app, channel, outbox)
     except NoChannel:
         logger.error("Inbox: the %s channel is not enabled here; a bot message was stored only", channel)
         return
-    await output.send_response(sender_id, {"text": text, "buttons": buttons or []})
+    await output.send_response(sender_id, {"text": text, "buttons": buttons or [], "metadata": metadata})
 
 
 async def send_staff_reply(app: Any, sender_id: str, channel: Optional[str], outbox: WidgetOutbox,
-                           text: str, staff_name: str, reply_format: str) -> None:
+                           text: str, staff_name: str, reply_format: Optional[str] = None) -> None:
     """Stores a staff reply in the conversation, then sends it on the patient's channel.
+
+    On a messaging channel it starts with who wrote it (`reply_format`, by default
+    clinic/messages.yml's `handoff.staff_reply` in the conversation's language).
 
     Re-pauses the conversation if it had come back to the bot (e.g. a new Rasa
     session after an hour of silence) while its hand-off was still open.
@@ -199,6 +213,10 @@ async def send_staff_reply(app: Any, sender_id: str, channel: Optional[str], out
     if isinstance(output, WidgetOutboxOutput):
         await output.send_text_message(sender_id, text)
         return
+    if reply_format is None:
+        from clinic.config import messages
+
+        reply_format = messages(patient_language(tracker))["handoff"]["staff_reply"]
     shown = reply_format.format(name=staff_name, text=text)
     if isinstance(output, PlatformOutput):
         try:

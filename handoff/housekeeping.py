@@ -22,7 +22,7 @@ from typing import Any, Optional
 from clinic.config import current_clinic, messages
 from handoff import tables
 from handoff.accounts import StaffAccounts
-from handoff.conversations import current_tracker, resume_events, send_bot_message
+from handoff.conversations import current_tracker, patient_language, resume_events, send_bot_message
 from handoff.notify import NotificationError, NotifySettings, alert_staff
 from handoff.outbox import WidgetOutbox
 from handoff.sessions import StaffSessions
@@ -92,13 +92,14 @@ class Housekeeping:
     async def _offer_callback(self, handoff: Handoff) -> None:
         clinic = current_clinic()
         location = clinic.location(handoff.location_id)
-        wording = messages()["handoff"]
         tracker = await current_tracker(self.app.ctx.agent, handoff.sender_id)
+        language = patient_language(tracker)
+        wording = messages(language)["handoff"]
         await send_bot_message(
             self.app, handoff.sender_id, handoff.channel, self.outbox,
             wording["timed_out"].format(phone=location.phone if location else clinic.phone),
             buttons=[{"title": wording["callback_button"], "payload": "/request_callback"}],
-            before=resume_events(tracker))
+            before=resume_events(tracker), language=language)
 
     async def alert_staff(self) -> None:
         if self.notify_settings is None:

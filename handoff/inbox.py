@@ -46,7 +46,7 @@ from handoff.audit import AuditLog, AuditUnavailable
 from handoff.database import DATABASE_ERRORS
 from handoff.conversations import (
     NoChannel, NotDelivered, channel_label, current_tracker, latest_channels, recent_senders,
-    resume_events, send_bot_message, send_staff_reply, transcript,
+    patient_language, resume_events, send_bot_message, send_staff_reply, transcript,
 )
 from handoff.housekeeping import Housekeeping
 from handoff.outbox import WidgetOutbox
@@ -337,8 +337,10 @@ class StaffInboxInput(InputChannel):
                                                  location_id=slots.get("location"))
             self.record(session, audit.TOOK_OVER, request, found)
             logger.info("Inbox: staff took a conversation over")
+            language = patient_language(tracker)
             await send_bot_message(request.app, found.sender_id, found.channel, self.outbox,
-                                   messages()["handoff"]["staff_joined"], before=[ConversationPaused()])
+                                   messages(language)["handoff"]["staff_joined"], before=[ConversationPaused()],
+                                   language=language)
             return json_reply({"ok": True})
 
         async def reply(request: Request, session: StaffSession, key: str) -> HTTPResponse:
@@ -358,7 +360,7 @@ class StaffInboxInput(InputChannel):
             self.store.pick_up(found.handoff.id, session.username)
             try:
                 await send_staff_reply(request.app, found.sender_id, found.channel, self.outbox, text,
-                                       session.display_name, messages()["handoff"]["staff_reply"])
+                                       session.display_name)
             except (NotDelivered, NoChannel) as problem:
                 logger.error("Inbox: a staff reply was stored but not delivered (%s)", problem)
                 return error("Your reply is in the conversation, but the patient's messaging service "
@@ -375,8 +377,10 @@ class StaffInboxInput(InputChannel):
                     return error("Someone else closed it already.", 409)
                 self.record(session, action, request, found)
                 tracker = await current_tracker(request.app.ctx.agent, found.sender_id)
+                language = patient_language(tracker)
                 await send_bot_message(request.app, found.sender_id, found.channel, self.outbox,
-                                       messages()["handoff"][message_key], before=resume_events(tracker))
+                                       messages(language)["handoff"][message_key], before=resume_events(tracker),
+                                       language=language)
                 logger.info("Inbox: a conversation was %s", status.replace("_", " "))
                 return json_reply({"ok": True})
             close.__name__ = f"close_{status}"

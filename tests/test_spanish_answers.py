@@ -139,7 +139,7 @@ def spanish_wording(monkeypatch, tmp_path):
 
 def test_a_reason_comes_from_the_spanish_file_and_a_missing_one_in_english(spanish_wording):
     assert parse_contact("555-01", language="es").reason == (
-        "Al número le faltan dígitos, por ejemplo 617-555-0142. Si no es de US, empiece con +.")
+        "Al número le faltan dígitos, por ejemplo 617-555-0142. Si no es de EE. UU., empiece con +.")
     assert parse_contact("ana@@example", language="es").reason == "Ese correo no parece correcto."
     # Not in that file: said in English rather than failing.
     assert parse_contact("617-555-CALL", language="es").reason.startswith("A phone number should")
