@@ -136,6 +136,13 @@ TREATMENT_WORD = r"(?:first )?(?:injections?|shots?|botox|treatments?)"
 NO_TREATMENT_YET = re.compile(
     rf"\b(?:no|not) {TREATMENT_WORD} yet\b|\b(?:haven'?t|havent|not) (?:had|got|gotten) (?:my|the|an?|any) "
     rf"{TREATMENT_WORD} yet\b|\bbefore (?:my|the) first (?:injections?|shots?|botox|treatments?)\b", re.I)
+# The patient says breathing, swallowing or speaking is fine: a classifier-only
+# emergency prediction then adds no 911 line ("no trouble breathing, just a sore neck").
+SIGNS_ARE_FINE = re.compile(
+    r"\b(?:breath\w*|swallow\w*|speak\w*|speech|talk\w*|respir\w*|trag\w*|habl\w*)\b[^.!?\n]{0,20}"
+    r"\b(?:fine|normal|normally|ok|okay|good|great|bien|normal|normalmente)\b"
+    r"|\b(?:no|without|not any|sin|ni)\b[^.!?\n]{0,25}\b(?:trouble|problems?|issues?|difficulty|dificultad|problemas?)\b"
+    r"[^.!?\n]{0,15}\b(?:breath\w*|swallow\w*|speak\w*|talk\w*|respirar|tragar|hablar)\b", re.I)
 # Someone's own experience: the patient's or the person they care for.
 PERSONAL = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|them|"
@@ -340,6 +347,8 @@ class RedFlagGuard(GraphComponent):
         if answer_confidence < self._config["fallback_threshold"]:
             answer, answer_confidence = self._config["fallback_intent"], confidence
         self._put_first(message, answer, answer_confidence)
+        if kind == "emergency" and SIGNS_ARE_FINE.search(fold(message.get(TEXT) or "")):
+            return
         if confidence >= threshold:
             note = {"kind": kind, "confidence": round(confidence, 4)}
             message.set(safety_notes.PARSE_KEY, note, add_to_output=True)

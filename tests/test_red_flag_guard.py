@@ -155,3 +155,17 @@ def test_an_apology_does_not_hide_a_burden_to_the_family_nor_running_a_new_breat
     assert evidence_levels(text, [flag(text, "out of breath", "breathing")]) == ["emergency"]
     text = "my son is two years old and can't breathe"
     assert evidence_levels(text, [flag(text, "can't breathe", "breathing")]) == ["emergency"]
+
+
+@pytest.mark.parametrize("text", [
+    "no trouble breathing or swallowing, just a sore neck after the shots. normal?",
+    "i can breathe fine, my only issue is the headache after the injection",
+    "no tengo problemas para tragar ni para respirar, solo un moretón",
+])
+def test_a_classifier_only_emergency_adds_no_911_line_when_the_patient_says_the_signs_are_fine(text):
+    message = parsed(text, "report_emergency_symptoms", 0.9,
+                     [("report_emergency_symptoms", 0.9), ("ask_side_effects", 0.05)])
+    with safety_notes.collecting() as notes:
+        GUARD.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert notes == [] and message.get("safety_note") is None
