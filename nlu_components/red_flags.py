@@ -107,10 +107,16 @@ EXERTION = re.compile(
 SINCE_A_TREATMENT = re.compile(
     r"\b(?:since|after|following|desde|despues de|despues del)\b[^.!?\n]{0,30}"
     r"\b(?:botox|shots?|injections?|treatments?|inyeccion\w*|tratamiento|piquetes?)\b", re.I)
-# "Can't breathe through my nose" is a blocked nose, not trouble breathing.
+# "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
+# "my nose is blocked, I can barely breathe through it").
 THROUGH_THE_NOSE = re.compile(
     r"\s*(?:well |properly |right |good )?(?:through|thru|out of|with|by|por|con) "
     r"(?:my |his |her |the |one |la |mi )?(?:nose|nostrils?|nariz)", re.I)
+THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
+NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# "Can't swallow the price" is a figure of speech.
+SWALLOW_FIGURATIVELY = re.compile(
+    r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
 # A crisis phrase used as a figure of speech: "I could die of embarrassment", "me
 # quiero morir de la pena" (Spanish for dying of shame), "dying to know".
 FIGURE_OF_SPEECH_AFTER = re.compile(
@@ -208,7 +214,7 @@ def is_long_past(text: Text, start: int, end: int) -> bool:
 def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     """Breathless from running (and not new since a treatment), or breathing blocked
     only through the nose."""
-    if THROUGH_THE_NOSE.match(text[end:]):
+    if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
     return bool(EXERTION.search(clause_around(text, start, end))) and not SINCE_A_TREATMENT.search(text)
 
@@ -260,6 +266,8 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
         if level != "crisis" and (asks_about_a_risk(text, start, end) or is_long_past(text, start, end)):
             continue
         if entity.get("value") == "breathing" and is_exertion_or_nose(text, start, end):
+            continue
+        if entity.get("value") == "swallowing" and SWALLOW_FIGURATIVELY.match(text[end:]):
             continue
         if level == "after_treatment" and (not AFTER_A_TREATMENT.search(text) or NO_TREATMENT_YET.search(text)):
             continue

@@ -169,3 +169,11 @@ def test_a_classifier_only_emergency_adds_no_911_line_when_the_patient_says_the_
         GUARD.process([message])
     assert message.get("intent")["name"] == "nlu_fallback"
     assert notes == [] and message.get("safety_note") is None
+
+
+@pytest.mark.parametrize("text, phrase, value", [
+    ("my nose is so blocked i can barely breathe through it", "barely breathe", "breathing"),
+    ("cant swallow the price of this treatment lol", "cant swallow", "swallowing"),
+])
+def test_a_blocked_nose_or_a_figure_of_speech_is_not_an_emergency(text, phrase, value):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == []

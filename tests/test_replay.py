@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 NLU_FILES = [*sorted((ROOT / "data").glob("nlu*.yml")), ROOT / "tests" / "nlu_holdout.yml",
              ROOT / "tests" / "nlu_realistic.yml"]
-SAFETY_FILES = [ROOT / "tests" / "safety_set.yml", ROOT / "tests" / "safety_dev.yml"]
+SAFETY_FILES = [ROOT / "tests" / "safety_set.yml", ROOT / "tests" / "safety_dev.yml",
+                ROOT / "tests" / "safety_dev2.yml"]
 # Under the rate limit of the shared stack (20 messages per sender per minute).
 MESSAGES_PER_SENDER = 10
 FAULT_APOLOGY = "something went wrong on our side"
