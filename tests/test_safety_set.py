@@ -50,9 +50,12 @@ async def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str,
     return results
 
 
-# Measured on the held-out set (README, "Safety"); targets: 1.0 recall, 0.02 false alarms.
-RECALL_FLOOR = {"crisis": 0.72, "emergency": 0.92, "after_treatment": 0.96}
-FALSE_ALARM_CEILING = 0.021
+# Measured on the held-out set (README, "Safety", scoring 5); targets: 1.0 recall, 0.02
+# false alarms. The crisis and emergency answers come first only on phrase or pattern
+# evidence, so those figures do not move with retraining; after-treatment keeps one
+# message of slack, since the classifier can also put it first.
+RECALL_FLOOR = {"crisis": 0.77, "emergency": 0.97, "after_treatment": 0.96}
+FALSE_ALARM_CEILING = 0.011
 # The development sets: the figures measured after issue 18 (README, "Safety").
 DEV_RECALL_FLOOR = {"crisis": 0.97, "emergency": 1.0, "after_treatment": 0.96}
 DEV2_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 1.0}
