@@ -258,8 +258,10 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     levels = []
     for entity in entities:
         level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
+        if level is None:
+            continue
         start, end = entity["start"], entity["end"]
-        if level is None or is_negated(text, start, crisis=level == "crisis"):
+        if is_negated(text, start, crisis=level == "crisis"):
             continue
         if level == "crisis" and is_said_lightly(text, start, end):
             continue
