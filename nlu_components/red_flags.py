@@ -67,19 +67,88 @@ WORD = re.compile(r"[a-z']+")
 # "¿el botox puede causar visión doble?", "¿es normal tener la voz ronca?"
 RISK_QUESTION = re.compile(
     r"\b(?:cause|causes|causing|caused by|make|makes|give|gives|lead to|leads to|affect|affects|"
-    r"side effects?|risks?|chance of|possible|normal to|likely|"
+    r"side effects?|risks?|chances? of|odds of|possible|normal to|likely|"
+    # "how rare is anaphylaxis", "how common is trouble swallowing"
+    r"how (?:rare|common|likely|often|frequent)|"
     r"causa|causan|causar|provoca|provocan|provocar|produce|producen|producir|puede dar|pueden dar|"
     r"efectos? (?:secundarios?|adversos?)|riesgos?|posibilidad|probabilidad|posible|es normal|"
-    r"normal que|normal tener|es comun|comun que)\b", re.I)
+    r"normal que|normal tener|es comun|comun que|que tan (?:raro|rara|comun|frecuente|probable)|"
+    r"(?:con )?que frecuencia)\b", re.I)
 # "What if I get double vision after it?": a question about what might happen.
 HYPOTHETICAL = re.compile(
-    r"\b(?:what if|if i|if my|if he|if she|in case|ahead of time|before i|"
-    r"que pasa si|y si|si me|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si)\b", re.I)
+    r"\b(?:what if|if i|if i'?m|if im|if my|if he|if she|in case|ahead of time|before i|how would i know|"
+    r"how do i know|how will i know|what should i (?:watch|look) (?:out )?for|"
+    # "could I get double vision from it?" (but not "could I be having ...": that is now)
+    r"(?:could|would|will|might) i (?:get|develop|end up with)|"
+    r"que pasa si|y si|si me|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
+    r"como sabria si)\b", re.I)
 # Something happening now or since a treatment: then it is a report, whatever else.
 HAPPENING = re.compile(
     r"\b(?:since|now|today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
     r"desde|ahora|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
     r"empeorando|empezo|empece|comenzo|en este momento)\b", re.I)
+# Something long past with nothing said about now: "my friend couldn't swallow after
+# her botox years ago, how often does that happen?" is a question, not a report.
+LONG_PAST = re.compile(
+    r"\b(?:(?:\d+|a few|few|several|many|some|two|three|ten) (?:years|yrs) (?:ago|back)|last year|"
+    r"years ago|when i was (?:a kid|young|younger|little|a teen\w*)|back in (?:19|20)\d\d|"
+    r"hace (?:\d+|unos|varios|muchos|dos|tres) anos|el ano pasado)\b", re.I)
+STILL_NOW = re.compile(
+    r"\b(?:now|today|tonight|still|right now|this (?:morning|week)|ahora|hoy|todavia)\b", re.I)
+# Breathing hard from running (or laughing) is not an emergency sign ("out of breath from running
+# to make my appointment"); "out of breath just walking to the bathroom" is.
+EXERTION = re.compile(
+    r"\b(?:when|while|after|from|during|if) (?:i |im |i'm |he |she )?(?:go )?(?:run|running|ran|jog|jogging|"
+    r"exercise|exercising|work out|working out|workouts?|sprint\w*|rush\w*|hurry\w*|hiking|hike|"
+    r"climb\w* (?:stairs|a hill|hills)|(?:at )?the gym|sports?|cardio|laugh\w*)\b"
+    r"|\b(?:cuando|al|despues de) (?:corro|correr|subo (?:las )?escaleras|subir (?:las )?escaleras|"
+    r"hago ejercicio|hacer ejercicio|entreno|entrenar)\b", re.I)
+# ... unless it is new since a treatment: "can't breathe after climbing stairs since the botox".
+SINCE_A_TREATMENT = re.compile(
+    r"\b(?:since|after|following|desde|despues de|despues del)\b[^.!?\n]{0,30}"
+    r"\b(?:botox|shots?|injections?|treatments?|inyeccion\w*|tratamiento|piquetes?)\b", re.I)
+# "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
+# "my nose is blocked, I can barely breathe through it").
+THROUGH_THE_NOSE = re.compile(
+    r"\s*(?:well |properly |right |good )?(?:through|thru|out of|with|by|por|con) "
+    r"(?:my |his |her |the |one |la |mi )?(?:nose|nostrils?|nariz)", re.I)
+THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
+NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# "Can't swallow the price" is a figure of speech.
+SWALLOW_FIGURATIVELY = re.compile(
+    r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
+# A crisis phrase used as a figure of speech: "I could die of embarrassment", "me
+# quiero morir de la pena" (Spanish for dying of shame), "dying to know".
+FIGURE_OF_SPEECH_AFTER = re.compile(
+    r"\s*(?:of|from|de|del) (?:la |el |pura |puro |tanta |tanto )?(?:embarrass\w*|shame|laugh\w*|boredom|"
+    r"cringe|heat|hunger|curiosity|envy|jealousy|pena|verguenza|risa|calor|hambre|sueno|aburrimiento|"
+    r"envidia|celos|ganas|frio|nervios)\b", re.I)
+# "I feel like a burden asking so many questions, sorry": a burden to the clinic's
+# staff, about asking or calling, is politeness, not the warning sign (a burden to
+# one's family, which counts even with an apology: "sorry I'm such a burden on my kids").
+BURDEN = re.compile(r"\b(?:burden|bother|nuisance|carga|estorbo|molestia)\b", re.I)
+# ... unless its clause says it won't be for long: "I won't be a bother much longer".
+FINALITY = re.compile(r"\b(?:longer|anymore|any more|soon|forever|gone|dead|without me|sin mi|"
+                      r"para siempre|mucho tiempo)\b", re.I)
+APOLOGY_TO_THE_CLINIC = re.compile(
+    r"\b(?:asking|questions?|calls?|calling|messages?|emails?|texts?|"
+    r"preguntando|preguntas?|llamadas?|llamando|mensajes?|correos?)\b", re.I)
+TO_THE_FAMILY = re.compile(
+    r"\b(?:everyone|everybody|family|kids|children|husband|wife|partner|parents|mom|mum|dad|"
+    r"familia|todos|hijos|hijas|esposo|esposa|padres)\b", re.I)
+# A treatment that has not happened yet can't be behind a spread sign:
+# "my voice is hoarse from a cold, no injection yet".
+TREATMENT_WORD = r"(?:first )?(?:injections?|shots?|botox|treatments?)"
+NO_TREATMENT_YET = re.compile(
+    rf"\b(?:no|not) {TREATMENT_WORD} yet\b|\b(?:haven'?t|havent|not) (?:had|got|gotten) (?:my|the|an?|any) "
+    rf"{TREATMENT_WORD} yet\b|\bbefore (?:my|the) first (?:injections?|shots?|botox|treatments?)\b", re.I)
+# The patient says breathing, swallowing or speaking is fine: a classifier-only
+# emergency prediction then adds no 911 line ("no trouble breathing, just a sore neck").
+SIGNS_ARE_FINE = re.compile(
+    r"\b(?:breath\w*|swallow\w*|speak\w*|speech|talk\w*|respir\w*|trag\w*|habl\w*)\b[^.!?\n]{0,20}"
+    r"\b(?:fine|normal|normally|ok|okay|good|great|bien|normal|normalmente)\b"
+    r"|\b(?:no|without|not any|sin|ni)\b[^.!?\n]{0,25}\b(?:trouble|problems?|issues?|difficulty|dificultad|problemas?)\b"
+    r"[^.!?\n]{0,15}\b(?:breath\w*|swallow\w*|speak\w*|talk\w*|respirar|tragar|hablar)\b", re.I)
 # Someone's own experience: the patient's or the person they care for.
 PERSONAL = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|them|"
@@ -137,6 +206,29 @@ def asks_about_a_risk(text: Text, start: int, end: int) -> bool:
     return bool(RISK_QUESTION.search(clause)) and not PERSONAL.search(clause)
 
 
+def is_long_past(text: Text, start: int, end: int) -> bool:
+    """A sign told as a story from long ago, with nothing said about now."""
+    return bool(LONG_PAST.search(clause_around(text, start, end))) and not STILL_NOW.search(text)
+
+
+def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
+    """Breathless from running (and not new since a treatment), or breathing blocked
+    only through the nose."""
+    if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
+        return True
+    return bool(EXERTION.search(clause_around(text, start, end))) and not SINCE_A_TREATMENT.search(text)
+
+
+def is_said_lightly(text: Text, start: int, end: int) -> bool:
+    """A crisis phrase used as a figure of speech or as an apology to the clinic."""
+    if FIGURE_OF_SPEECH_AFTER.match(text[end:]):
+        return True
+    clause = clause_around(text, start, end)
+    return (bool(BURDEN.search(text[start:end])) and not FINALITY.search(clause)
+            and not TO_THE_FAMILY.search(clause)
+            and bool(APOLOGY_TO_THE_CLINIC.search(text[max(0, start - 40):end + 40])))
+
+
 def level_of(flag: Text) -> Optional[Text]:
     if flag in CRISIS_FLAGS:
         return "crisis"
@@ -166,11 +258,20 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     levels = []
     for entity in entities:
         level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
-        if level is None or is_negated(text, entity["start"], crisis=level == "crisis"):
+        if level is None:
             continue
-        if level != "crisis" and asks_about_a_risk(text, entity["start"], entity["end"]):
+        start, end = entity["start"], entity["end"]
+        if is_negated(text, start, crisis=level == "crisis"):
             continue
-        if level == "after_treatment" and not AFTER_A_TREATMENT.search(text):
+        if level == "crisis" and is_said_lightly(text, start, end):
+            continue
+        if level != "crisis" and (asks_about_a_risk(text, start, end) or is_long_past(text, start, end)):
+            continue
+        if entity.get("value") == "breathing" and is_exertion_or_nose(text, start, end):
+            continue
+        if entity.get("value") == "swallowing" and SWALLOW_FIGURATIVELY.match(text[end:]):
+            continue
+        if level == "after_treatment" and (not AFTER_A_TREATMENT.search(text) or NO_TREATMENT_YET.search(text)):
             continue
         levels.append(level)
     return levels
@@ -256,6 +357,8 @@ class RedFlagGuard(GraphComponent):
         if answer_confidence < self._config["fallback_threshold"]:
             answer, answer_confidence = self._config["fallback_intent"], confidence
         self._put_first(message, answer, answer_confidence)
+        if kind == "emergency" and SIGNS_ARE_FINE.search(fold(message.get(TEXT) or "")):
+            return
         if confidence >= threshold:
             note = {"kind": kind, "confidence": round(confidence, 4)}
             message.set(safety_notes.PARSE_KEY, note, add_to_output=True)

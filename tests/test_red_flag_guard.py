@@ -115,3 +115,65 @@ def test_a_weak_classifier_signal_adds_nothing():
     with safety_notes.collecting() as notes:
         GUARD.process([message])
     assert notes == [] and message.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text, phrase, value", [
+    # A figure of speech after a crisis phrase: dying of shame, in both languages.
+    ("me quiero morir de la pena cada vez que doy la mano", "me quiero morir", "self_harm"),
+    ("honestly i want to die of embarrassment at work", "want to die", "self_harm"),
+    # "A burden" said in apology to the clinic.
+    ("i feel like a burden asking so many questions, sorry", "a burden", "self_harm"),
+    ("siento que soy una carga preguntando tanto, perdón", "soy una carga", "self_harm"),
+    # Out of breath from running; a nose that is blocked.
+    ("im out of breath from running to make my appointment", "out of breath", "breathing"),
+    ("cant breathe through my nose since the cold", "cant breathe", "breathing"),
+    # A story from years ago with nothing happening now.
+    ("my husband had a hard time swallowing after his neck botox two years ago, would it happen again",
+     "hard time swallowing", "swallowing"),
+    # A spread sign with no treatment yet.
+    ("my voice is a bit hoarse from a cold, no injection yet", "hoarse", "after_treatment"),
+])
+def test_a_phrase_said_lightly_or_out_of_context_is_not_evidence(text, phrase, value):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == []
+
+
+@pytest.mark.parametrize("text, phrase, value, level", [
+    ("i wont be a bother to anyone for much longer, sorry for all the messages", "be a bother", "self_harm",
+     "crisis"),
+    ("im a burden to my family", "a burden", "self_harm", "crisis"),
+    ("out of breath just walking to the bathroom since the botox", "out of breath", "breathing", "emergency"),
+    ("i couldnt swallow years ago and now its back since the shot", "couldnt swallow", "swallowing", "emergency"),
+])
+def test_the_same_phrases_still_count_when_they_report_something(text, phrase, value, level):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == [level]
+
+
+def test_an_apology_does_not_hide_a_burden_to_the_family_nor_running_a_new_breathlessness():
+    text = "sorry, im such a burden on my kids"
+    assert evidence_levels(text, [flag(text, "burden on my kids", "self_harm")]) == ["crisis"]
+    text = "i get out of breath when i climb stairs since the botox"
+    assert evidence_levels(text, [flag(text, "out of breath", "breathing")]) == ["emergency"]
+    text = "my son is two years old and can't breathe"
+    assert evidence_levels(text, [flag(text, "can't breathe", "breathing")]) == ["emergency"]
+
+
+@pytest.mark.parametrize("text", [
+    "no trouble breathing or swallowing, just a sore neck after the shots. normal?",
+    "i can breathe fine, my only issue is the headache after the injection",
+    "no tengo problemas para tragar ni para respirar, solo un moretón",
+])
+def test_a_classifier_only_emergency_adds_no_911_line_when_the_patient_says_the_signs_are_fine(text):
+    message = parsed(text, "report_emergency_symptoms", 0.9,
+                     [("report_emergency_symptoms", 0.9), ("ask_side_effects", 0.05)])
+    with safety_notes.collecting() as notes:
+        GUARD.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert notes == [] and message.get("safety_note") is None
+
+
+@pytest.mark.parametrize("text, phrase, value", [
+    ("my nose is so blocked i can barely breathe through it", "barely breathe", "breathing"),
+    ("cant swallow the price of this treatment lol", "cant swallow", "swallowing"),
+])
+def test_a_blocked_nose_or_a_figure_of_speech_is_not_an_emergency(text, phrase, value):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == []
