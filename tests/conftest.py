@@ -42,6 +42,7 @@ from tests.fake_platforms import FakePlatforms  # noqa: E402
 from tests.handoff_helpers import clinic_without_staff_hours  # noqa: E402
 from tests.infrastructure import ARTIFACTS, unavailable  # noqa: E402
 from tests.platforms import channel_credentials  # noqa: E402
+from tests.replicas import Replicas, two_replicas  # noqa: E402
 from tests.servers import MODEL, Patient, action_server, rasa_server  # noqa: E402
 
 TIERS = ("unit", "e2e", "system")
@@ -64,7 +65,8 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if tier(item) == 1:
             item.add_marker(pytest.mark.xdist_group("shared-stack"))
-        elif tier(item) == 2:
+        elif tier(item) == 2 and not item.get_closest_marker("xdist_group"):
+            # A module may name its group, to share a session fixture with another.
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     # Unit tests first: they run while the shared stack boots in the background.
     items.sort(key=tier)
@@ -210,6 +212,14 @@ def redis_url() -> Iterator[str]:
             yield url
     except RedisUnavailable as problem:
         unavailable(str(problem))
+
+
+@pytest.fixture(scope="session")
+def replicas(artifacts: Path, postgres_cluster: str, redis_url: str) -> Iterator[Replicas]:
+    """Two Rasa replicas sharing PostgreSQL and Redis (tests/replicas.py), started once
+    for the modules in the xdist group "replicas"."""
+    with two_replicas(artifacts, postgres_cluster, redis_url) as deployment:
+        yield deployment
 
 
 @pytest.fixture(scope="module")

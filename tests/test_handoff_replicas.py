@@ -9,108 +9,26 @@ out once, an SMS patient is served through the Twilio fake, and the Chatwoot
 Agent Bot adapter works against a fake of Chatwoot's API.
 """
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from pathlib import Path
-from typing import Iterator, List, NamedTuple
+from typing import List
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from local_services.postgres import create_database
-from tests.fake_handoff_services import FakeChatwoot, FakeSlackWebhook, MailCatcher
-from tests.fake_platforms import FakePlatforms
-from tests.handoff_helpers import (
-    Staff, clinic_always_staffed, conversation_key, create_staff_user, wait_until,
-)
-from tests.platforms import Sms, channel_credentials
-from tests.servers import Patient, action_server, rasa_server
+from tests.handoff_helpers import conversation_key, wait_until
+from tests.platforms import Sms
+from tests.replicas import CHATWOOT_TOKEN, STAFF_ADDRESS, Replicas
+from tests.servers import Patient
 
-pytestmark = pytest.mark.system
+# The replicas (tests/replicas.py) are shared with tests/test_replicas.py.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("replicas")]
 
-WAIT_TIMEOUT_MINUTES = 0.4  # a wait nobody picks up ends after 24 seconds
-CHATWOOT_TOKEN, CHATWOOT_SECRET = "chatwoot-bot-token", "chatwoot-bot-secret"
 WAITING = ("I'm passing you to a member of our staff. They will reply here, usually within 5 minutes. "
            "You can keep writing. They will see your messages.")
-STAFF_ADDRESS = "front-desk@harborview-clinic.example"
 
 
-class Deployment(NamedTuple):
-    a: str
-    b: str
-    handoff_url: str
-    key_file: Path
-    fake: FakePlatforms
-    chatwoot: FakeChatwoot
-    mail: MailCatcher
-    slack: FakeSlackWebhook
-    staff_a: Staff
-    staff_b: Staff
-
-
-def start_together(stack: ExitStack, servers: list) -> List[str]:
-    """Enters context managers in parallel, as replicas start; `stack` stops them."""
-    with ThreadPoolExecutor(len(servers)) as pool:
-        futures = [pool.submit(server.__enter__) for server in servers]
-    urls, problems = [], []
-    for server, future in zip(servers, futures):
-        try:
-            urls.append(future.result())
-            stack.push(server.__exit__)
-        except Exception as problem:  # noqa: BLE001 - re-raised below
-            problems.append(problem)
-    if problems:
-        raise problems[0]
-    return urls
-
-
-@pytest.fixture(scope="module")
-def deployment(artifacts, postgres_cluster: str, redis_url: str) -> Iterator[Deployment]:
-    work = artifacts / f"handoff-replicas-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    handoff_url = create_database(postgres_cluster)
-    with ExitStack() as stack:
-        fake = stack.enter_context(FakePlatforms())
-        chatwoot = stack.enter_context(FakeChatwoot(CHATWOOT_TOKEN, CHATWOOT_SECRET))
-        mail = stack.enter_context(MailCatcher())
-        slack = stack.enter_context(FakeSlackWebhook())
-        shared = {
-            "HANDOFF_DATABASE_URL": handoff_url,
-            "BOOKINGS_DATABASE_URL": create_database(postgres_cluster),
-            "SENDER_HASH_KEY_FILE": str(work / "sender-hash.key"),
-            "CLINIC_FILE": str(clinic_always_staffed(work / "clinic.yml", WAIT_TIMEOUT_MINUTES)),
-        }
-        action_url = stack.enter_context(action_server(work, env=shared))
-        rasa_env = {
-            **shared,
-            "TRACKER_STORE_URL": create_database(postgres_cluster), "LOCK_STORE_URL": redis_url,
-            "HANDOFF_CHECK_SECONDS": "1",
-            "HANDOFF_SMTP_HOST": "127.0.0.1", "HANDOFF_SMTP_PORT": str(mail.port),
-            "HANDOFF_SMTP_SECURITY": "none", "HANDOFF_NOTIFY_EMAIL_TO": STAFF_ADDRESS,
-            "HANDOFF_SLACK_WEBHOOK_URL": f"{slack.url}/services/T000/B000/XXXX",
-            "STAFF_INBOX_URL": "https://clinic.example.org/webhooks/staff/",
-        }
-        credentials = {
-            **channel_credentials(fake, channels=("twilio",)),
-            "handoff.inbox.StaffInboxInput": {},
-            "connectors.chatwoot.ChatwootChannel": {
-                "bot_token": CHATWOOT_TOKEN, "webhook_secret": CHATWOOT_SECRET, "account_id": "1",
-                "api_base": chatwoot.url},
-        }
-        a, b = start_together(stack, [rasa_server(work, action_url, credentials=credentials, env=rasa_env)
-                                      for _ in range(2)])
-        create_staff_user(handoff_url, "dana", name="Dana")
-        staff_a, staff_b = Staff(a), Staff(b)
-        assert staff_b.sign_in("dana").status_code == 200
-        staff_a.http.cookies.update(staff_b.http.cookies)  # one browser, two replicas behind a balancer
-        staff_a.csrf = staff_b.csrf
-        yield Deployment(a, b, handoff_url, work / "sender-hash.key", fake, chatwoot, mail, slack,
-                         staff_a, staff_b)
-
-
-def handoff_row(deployment: Deployment, sender: str) -> dict:
-    engine = sa.create_engine(deployment.handoff_url)
+def handoff_row(replicas: Replicas, sender: str) -> dict:
+    engine = sa.create_engine(replicas.handoff_url)
     try:
         with engine.connect() as connection:
             return dict(connection.execute(sa.text(
@@ -123,11 +41,11 @@ def queued_for_widget(base: str, sender: str) -> dict:
     return requests.get(f"{base}/webhooks/widget/messages", params={"sender": sender, "after": 0}, timeout=30).json()
 
 
-def test_a_hand_off_requested_on_one_replica_stays_paused_on_the_other(deployment):
+def test_a_hand_off_requested_on_one_replica_stays_paused_on_the_other(replicas):
     sender = f"replica-patient-{uuid.uuid4()}"
-    on_a, on_b = Patient(deployment.a, sender), Patient(deployment.b, sender)
-    key = conversation_key(deployment.key_file, sender)
-    alerts_before = len(deployment.mail.messages)
+    on_a, on_b = Patient(replicas.a, sender), Patient(replicas.b, sender)
+    key = conversation_key(replicas.key_file, sender)
+    alerts_before = len(replicas.mail.messages)
 
     assert "migraine" in on_b.say_text("Does Botox help migraines?").lower()
     waiting = on_a.say("Can I talk to a real person please?")
@@ -135,85 +53,85 @@ def test_a_hand_off_requested_on_one_replica_stays_paused_on_the_other(deploymen
     assert on_b.say("It is about my migraine treatment") == [{"recipient_id": sender, "text": "", "handoff": "active"}]
 
     # Staff are alerted once, by e-mail and on Slack, without who or what.
-    alert = wait_until(lambda: len(deployment.mail.messages) > alerts_before and deployment.mail.messages[-1],
+    alert = wait_until(lambda: len(replicas.mail.messages) > alerts_before and replicas.mail.messages[-1],
                        what="the e-mail alert")
     body = alert.get_payload()
     assert alert["To"] == STAFF_ADDRESS and alert["Subject"] == "A patient is waiting in the staff inbox"
     assert "Reason: Asked for a person." in body and "Channel: website chat." in body
     assert "https://clinic.example.org/webhooks/staff/" in body
     assert sender not in body and "migraine" not in body.lower()
-    wait_until(lambda: any("Reason: Asked for a person." in p["text"] for p in deployment.slack.posts),
+    wait_until(lambda: any("Reason: Asked for a person." in p["text"] for p in replicas.slack.posts),
                what="the Slack alert")
 
     # Staff see it on replica B, reply through A; the widget fetches the reply from B.
-    queued = {h["conversation"]: h for h in deployment.staff_b.queue()["handoffs"]}
+    queued = {h["conversation"]: h for h in replicas.staff_b.queue()["handoffs"]}
     assert (queued[key]["status"], queued[key]["reason"], queued[key]["channel"]) == ("waiting", "asked_for_person", "rest")
-    assert "It is about my migraine treatment" in deployment.staff_b.patient_texts(key)
-    deployment.staff_a.ok("reply", key, text="Hello, Dana here. What would you like to know?")
-    updates = queued_for_widget(deployment.b, sender)
+    assert "It is about my migraine treatment" in replicas.staff_b.patient_texts(key)
+    replicas.staff_a.ok("reply", key, text="Hello, Dana here. What would you like to know?")
+    updates = queued_for_widget(replicas.b, sender)
     assert [(m["from"], m["text"]) for m in updates["messages"]] == [
         ("staff", "Hello, Dana here. What would you like to know?")]
     assert updates["handoff"] == "open"
     assert on_a.say("Can I drive home after it?")[0]["handoff"] == "active"
-    wait_until(lambda: "Can I drive home after it?" in deployment.staff_a.patient_texts(key), what="the answer")
+    wait_until(lambda: "Can I drive home after it?" in replicas.staff_a.patient_texts(key), what="the answer")
 
-    deployment.staff_b.ok("hand-back", key)
+    replicas.staff_b.ok("hand-back", key)
     assert "migraine" in on_a.say_text("how long does it last?").lower()
-    row = handoff_row(deployment, sender)
+    row = handoff_row(replicas, sender)
     assert (row["status"], row["assigned_to"]) == ("handed_back", "dana")
     assert row["picked_up_at"] > row["requested_at"]
 
     # A second patient's alert comes after the first's, and the first was sent only once.
-    other = Patient(deployment.a, f"replica-other-{uuid.uuid4()}")
+    other = Patient(replicas.a, f"replica-other-{uuid.uuid4()}")
     other.say_text("I'd like to talk to someone from the clinic")
-    wait_until(lambda: len(deployment.mail.messages) == alerts_before + 2, what="the second alert")
-    assert len(deployment.mail.messages) == alerts_before + 2
-    deployment.staff_a.ok("resolve", conversation_key(deployment.key_file, other.sender))
+    wait_until(lambda: len(replicas.mail.messages) == alerts_before + 2, what="the second alert")
+    assert len(replicas.mail.messages) == alerts_before + 2
+    replicas.staff_a.ok("resolve", conversation_key(replicas.key_file, other.sender))
 
 
-def test_an_sms_patient_through_the_twilio_fake(deployment):
-    sms_a, sms_b = Sms(deployment.a), Sms(deployment.b)
+def test_an_sms_patient_through_the_twilio_fake(replicas):
+    sms_a, sms_b = Sms(replicas.a), Sms(replicas.b)
     sender = sms_a.new_sender()
-    key = conversation_key(deployment.key_file, sender)
-    fake = deployment.fake
+    key = conversation_key(replicas.key_file, sender)
+    fake = replicas.fake
 
     assert sms_a.post(sms_a.message(sender, "Can I talk to a real person please?")).status_code == 200
     fake.wait_for("twilio", sender, lambda r: r.text == WAITING)
     assert sms_b.post(sms_b.message(sender, "It is about my sweating")).status_code == 200
-    wait_until(lambda: "It is about my sweating" in deployment.staff_a.patient_texts(key), what="the SMS in the inbox")
-    deployment.staff_b.ok("reply", key, text="Hi, this is Dana. Which hand or area is it?")
+    wait_until(lambda: "It is about my sweating" in replicas.staff_a.patient_texts(key), what="the SMS in the inbox")
+    replicas.staff_b.ok("reply", key, text="Hi, this is Dana. Which hand or area is it?")
     staff_sms = fake.wait_for("twilio", sender, lambda r: "this is Dana" in r.text)
     assert staff_sms.text == "Dana (clinic staff): Hi, this is Dana. Which hand or area is it?"
     assert staff_sms.form["From"] and staff_sms.form["To"] == sender
-    deployment.staff_a.ok("resolve", key)
+    replicas.staff_a.ok("resolve", key)
     fake.wait_for("twilio", sender, lambda r: r.text.startswith("Our staff member has closed this chat."))
     assert sms_b.post(sms_b.message(sender, "Does Botox help migraines?")).status_code == 200
     fake.wait_for("twilio", sender, lambda r: "migraine" in r.text.lower() and "Source:" in r.text)
 
     texts = [r.text for r in fake.received("twilio", sender)]
     assert len(texts) == 4, texts  # waiting, staff reply, closed, the answer: nothing for the SMS staff had
-    assert handoff_row(deployment, sender)["status"] == "resolved"
+    assert handoff_row(replicas, sender)["status"] == "resolved"
 
 
-def test_a_wait_nobody_picks_up_times_out_once_with_a_callback_offer(deployment):
+def test_a_wait_nobody_picks_up_times_out_once_with_a_callback_offer(replicas):
     sender = f"replica-timeout-{uuid.uuid4()}"
-    patient = Patient(deployment.a, sender)
+    patient = Patient(replicas.a, sender)
     patient.say_text("Can I talk to a real person please?")
-    timed_out = wait_until(lambda: queued_for_widget(deployment.b, sender)["messages"], timeout=90,
+    timed_out = wait_until(lambda: queued_for_widget(replicas.b, sender)["messages"], timeout=90,
                            what="the time-out message")
     assert timed_out[0]["text"] == ("Sorry, no one from our staff is free to reply right now. "
                                     "You can ask us to call you back, or call +1 617-555-0142.")
     assert timed_out[0]["buttons"] == [{"title": "Ask for a call back", "payload": "/request_callback"}]
     assert patient.say_text("/request_callback") == "What name should the clinic use for this request?"
-    assert len(queued_for_widget(deployment.a, sender)["messages"]) == 1, "both replicas checked; one acted"
-    row = handoff_row(deployment, sender)
+    assert len(queued_for_widget(replicas.a, sender)["messages"]) == 1, "both replicas checked; one acted"
+    row = handoff_row(replicas, sender)
     assert row["status"] == "timed_out" and row["picked_up_at"] is None
 
 
-def test_the_chatwoot_agent_bot(deployment):
-    chatwoot = deployment.chatwoot
+def test_the_chatwoot_agent_bot(replicas):
+    chatwoot = replicas.chatwoot
     conversation = str(uuid.uuid4().int % 10**6)
-    webhook = {replica: f"{replica}/webhooks/chatwoot/webhook" for replica in (deployment.a, deployment.b)}
+    webhook = {replica: f"{replica}/webhooks/chatwoot/webhook" for replica in (replicas.a, replicas.b)}
 
     def send(replica: str, payload: dict, **signing) -> int:
         body, headers = chatwoot.signed(payload, **signing)
@@ -222,27 +140,27 @@ def test_the_chatwoot_agent_bot(deployment):
     def bot_messages() -> List[str]:
         return chatwoot.messages_to(conversation)
 
-    assert send(deployment.a, chatwoot.message_created(conversation, "Does Botox help migraines?")) == 200
+    assert send(replicas.a, chatwoot.message_created(conversation, "Does Botox help migraines?")) == 200
     wait_until(lambda: any("migraine" in m.lower() for m in bot_messages()), what="the bot's answer")
     assert all(call.token == CHATWOOT_TOKEN for call in chatwoot.calls)
 
     # Hand-over: the bot says so and opens the conversation for Chatwoot's agents.
-    assert send(deployment.b, chatwoot.message_created(conversation, "Can I talk to a real person please?")) == 200
+    assert send(replicas.b, chatwoot.message_created(conversation, "Can I talk to a real person please?")) == 200
     wait_until(lambda: chatwoot.status_changes(conversation) == ["open"], what="toggle_status open")
     assert bot_messages()[-1] == WAITING
-    assert send(deployment.a, chatwoot.message_created(conversation, "hello? anyone?")) == 200  # agents have it
-    assert send(deployment.a, chatwoot.message_created(conversation, "agent text", "outgoing")) == 200
+    assert send(replicas.a, chatwoot.message_created(conversation, "hello? anyone?")) == 200  # agents have it
+    assert send(replicas.a, chatwoot.message_created(conversation, "agent text", "outgoing")) == 200
 
     # The agents resolve it; the next message is the bot's again.
-    assert send(deployment.b, chatwoot.conversation_resolved(conversation)) == 200
-    assert send(deployment.a, chatwoot.message_created(conversation, "Does Botox help with sweating?")) == 200
+    assert send(replicas.b, chatwoot.conversation_resolved(conversation)) == 200
+    assert send(replicas.a, chatwoot.message_created(conversation, "Does Botox help with sweating?")) == 200
     wait_until(lambda: any("sweat" in m.lower() for m in bot_messages()), what="the bot answers again")
     assert [("migraine" if "migraine" in m.lower() else "sweat" if "sweat" in m.lower() else m)
             for m in bot_messages()] == ["migraine", WAITING, "sweat"]
 
     # Forged calls are refused, and Chatwoot's conversations stay out of this inbox.
-    assert send(deployment.a, chatwoot.message_created(conversation, "hi"), secret="guessed") == 403
+    assert send(replicas.a, chatwoot.message_created(conversation, "hi"), secret="guessed") == 403
     sender = f"chatwoot-1-{conversation}"
-    inbox = deployment.staff_a.queue()
+    inbox = replicas.staff_a.queue()
     listed = {h["conversation"] for h in inbox["handoffs"]} | {c["conversation"] for c in inbox["recent"]}
-    assert conversation_key(deployment.key_file, sender) not in listed
+    assert conversation_key(replicas.key_file, sender) not in listed

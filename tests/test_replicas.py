@@ -13,8 +13,7 @@ import json
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from typing import Dict, Iterator, List, NamedTuple
+from typing import Dict, List
 
 import pytest
 import redis
@@ -22,65 +21,19 @@ import requests
 import sqlalchemy as sa
 import yaml
 
-from actions.storage import BookingStore, hash_sender_id
+from actions.storage import BookingStore
 from clinic.config import messages
 from common.paths import ROOT
-from local_services.postgres import create_database
 from tests.booking import a_bookable_wednesday, reference_in
-from tests.fake_platforms import FakePlatforms
-from tests.platforms import QUESTION, Telegram, about_migraine, channel_credentials
-from tests.servers import Patient, action_server, rasa_server
+from tests.handoff_helpers import conversation_key
+from tests.platforms import QUESTION, Telegram, about_migraine
+from tests.replicas import PER_SENDER_LIMIT, Replicas
+from tests.servers import Patient
 
-pytestmark = pytest.mark.system
+# The replicas (tests/replicas.py) are shared with tests/test_handoff_replicas.py.
+pytestmark = [pytest.mark.system, pytest.mark.xdist_group("replicas")]
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-# Counted in Redis, so both replicas together allow this many, not twice as many.
-PER_SENDER_LIMIT = 12
-
-
-class Replicas(NamedTuple):
-    a: str  # base URLs of the two Rasa servers
-    b: str
-    tracker_url: str  # SQLAlchemy URLs in the shared PostgreSQL
-    bookings_url: str
-    redis_url: str
-    fake: FakePlatforms  # the Telegram API both replicas answer through
-
-
-@pytest.fixture(scope="module")
-def replicas(artifacts, postgres_cluster: str, redis_url: str) -> Iterator[Replicas]:
-    # Conversations and bookings in two databases of the same PostgreSQL server, as
-    # in a deployment where the clinic runs one database server.
-    tracker_url = create_database(postgres_cluster)
-    bookings_url = create_database(postgres_cluster)
-    with ExitStack() as stack:
-        fake = stack.enter_context(FakePlatforms())
-        action_url = stack.enter_context(
-            action_server(artifacts, env={"BOOKINGS_DATABASE_URL": bookings_url}))
-        shared = {"TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": redis_url,
-                  "BOT_RATE_LIMIT_PER_SENDER": str(PER_SENDER_LIMIT)}
-        credentials = channel_credentials(fake, ("telegram",))
-        # Started side by side, as replicas are: it halves the wait and also covers
-        # two servers creating the tracker store's tables at the same moment.
-        a, b = _start_together(stack, [
-            rasa_server(artifacts, action_url, credentials=credentials, env=shared) for _ in range(2)])
-        yield Replicas(a, b, tracker_url, bookings_url, redis_url, fake)
-
-
-def _start_together(stack: ExitStack, servers: list) -> List[str]:
-    """Enter context managers in parallel; whichever started is stopped by `stack`."""
-    with ThreadPoolExecutor(len(servers)) as pool:
-        futures = [pool.submit(server.__enter__) for server in servers]
-    urls, problems = [], []
-    for server, future in zip(servers, futures):
-        try:
-            urls.append(future.result())
-            stack.push(server.__exit__)
-        except Exception as problem:  # noqa: BLE001 - re-raised below
-            problems.append(problem)
-    if problems:
-        raise problems[0]
-    return urls
 
 
 def _plain(text: str) -> str:
@@ -168,7 +121,8 @@ def test_a_booking_started_on_one_replica_finishes_on_the_other_and_is_saved_onc
     # Exactly one row: neither replica saved it a second time, and the one row is
     # this conversation's (storage keeps only a hash of the conversation id).
     rows = BookingStore(replicas.bookings_url).list_requests()
-    assert [r["reference"] for r in rows if r["sender_id_hash"] == hash_sender_id(sender)] == [reference]
+    this_conversation = conversation_key(replicas.key_file, sender)
+    assert [r["reference"] for r in rows if r["sender_id_hash"] == this_conversation] == [reference]
     assert [r["reference"] for r in rows].count(reference) == 1
     row = next(r for r in rows if r["reference"] == reference)
     assert (row["name"], row["contact"], row["condition"], row["location_id"]) == (
