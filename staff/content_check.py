@@ -51,10 +51,13 @@ _ADDRESS = re.compile(r"\S+@\S+\.\w+|https?://\S+")
 
 @lru_cache(maxsize=1)
 def _textstat():
-    import textstat
+    # An instance of our own: textstat's module-level one has one language for the
+    # whole process, and the English and Spanish checks run in the same one.
+    from textstat.textstat import textstatistics
 
-    textstat.textstat.set_lang(TEXTSTAT_LANGUAGE)
-    return textstat.textstat
+    measure = textstatistics()
+    measure.set_lang(TEXTSTAT_LANGUAGE)
+    return measure
 
 
 def as_read(text: str) -> str:
@@ -100,7 +103,7 @@ def sample_values() -> Dict[str, str]:
     """What the placeholders in responses and clinic/messages.yml stand for, from the
     sample clinic, so a text is measured as a patient would read it."""
     from actions.clinic_info import join_words
-    from clinic.config import current_clinic
+    from clinic.config import current_clinic, in_language
 
     clinic = current_clinic()
     first = clinic.locations[0]
@@ -111,12 +114,14 @@ def sample_values() -> Dict[str, str]:
         # clinic/messages.yml
         "clinic": clinic.name, "phone": first.phone, "email": first.email,
         "location": first.name, "locations": join_words([l.name for l in clinic.locations]),
-        "address": first.address, "directions": first.directions, "parking": first.parking,
+        "address": first.address, "directions": in_language(first.directions, "en"),
+        "parking": in_language(first.parking, "en"),
         "count": str(len(clinic.locations)), "timezone": first.timezone,
         "closes_at": "5:00 PM", "next_opening": "Thursday, Dec 3 at 9:00 AM",
         "day": "Saturday, Dec 5", "hours": "9:00 AM to 12:30 PM",
-        "practitioners": "\n".join(f"- {p.name} ({p.role})" for p in clinic.practitioners[:2]),
-        "plans": "\n".join(f"- {plan}" for plan in clinic.insurance_plans), "note": clinic.insurance_note,
+        "practitioners": "\n".join(f"- {p.name} ({in_language(p.role, 'en')})"
+                                    for p in clinic.practitioners[:2]),
+        "plans": "\n".join(f"- {plan}" for plan in clinic.insurance_plans), "note": in_language(clinic.insurance_note, "en"),
         "amount": f"{fee.amount:g} {fee.currency}" if fee else "150 USD",
         "limit": "2000", "retention_days": str(clinic.privacy.retention_days),
         "contact": "617-555-0142", "name": "Jane Smith", "reference": "HV-7K3QF2",
@@ -154,10 +159,10 @@ def response_texts(responses: Dict[str, List[Dict[str, Any]]],
 def message_texts() -> Iterator[PatientText]:
     """clinic/messages.yml: each message filled in (once per condition name where it
     names one); the labels under one key read together as options."""
-    from clinic.config import current_clinic
+    from clinic.config import current_clinic, in_language
 
     fee = current_clinic().consultation_fee
-    section_values = {"fees": {"note": fee.note if fee else ""}}  # {note} is the fee's here
+    section_values = {"fees": {"note": in_language(fee.note, "en") if fee else ""}}  # {note} is the fee's here
     return wording_texts(load_yaml(MESSAGES_FILE), "messages.yml", fill, section_values)
 
 

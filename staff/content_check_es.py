@@ -40,10 +40,13 @@ NUMBERED_OPTIONS_PROMPT = "Responda con un numero."
 
 @lru_cache(maxsize=1)
 def _textstat():
-    import textstat
+    # An instance of our own: textstat's module-level one has one language for the
+    # whole process, and the English and Spanish checks run in the same one.
+    from textstat.textstat import textstatistics
 
-    textstat.textstat.set_lang(TEXTSTAT_LANGUAGE)
-    return textstat.textstat
+    measure = textstatistics()
+    measure.set_lang(TEXTSTAT_LANGUAGE)
+    return measure
 
 
 def reading_ease(text: str) -> float:
@@ -70,11 +73,9 @@ def join_words(items: List[str]) -> str:
 
 @lru_cache(maxsize=1)
 def sample_values() -> Dict[str, str]:
-    """The placeholders' sample values, in Spanish. The clinic's names, numbers and
-    addresses come from the sample clinic; its free-text fields (directions,
-    parking, notes) are in English in clinic/clinic.yml, so Spanish samples of the
-    same length stand in for them here."""
-    from clinic.config import current_clinic
+    """The placeholders' sample values, in Spanish, from the sample clinic (its own
+    texts in Spanish where clinic/clinic.yml has them)."""
+    from clinic.config import current_clinic, in_language
 
     clinic = current_clinic()
     first = clinic.locations[0]
@@ -84,12 +85,12 @@ def sample_values() -> Dict[str, str]:
         "clinic": clinic.name, "phone": first.phone, "email": first.email,
         "location": first.name, "locations": join_words([l.name for l in clinic.locations]),
         "address": first.address, "count": str(len(clinic.locations)), "timezone": first.timezone,
-        "directions": "A dos minutos a pie de la estación Copley. Suba al tercer piso.",
-        "parking": "Estacionamiento validado en el garaje de Harbor Street.",
-        "note": "La cobertura depende de su plan y de su diagnóstico.",
+        "directions": in_language(first.directions, "es"), "parking": in_language(first.parking, "es"),
+        "note": in_language(clinic.insurance_note, "es"),
         "closes_at": "5:00 p. m.", "next_opening": "el jueves 3 de diciembre a las 9:00 a. m.",
         "day": "sábado 5 de diciembre", "hours": "de 9:00 a. m. a 12:30 p. m.",
-        "practitioners": "\n".join(f"- {p.name}" for p in clinic.practitioners[:2]),
+        "practitioners": "\n".join(f"- {p.name} ({in_language(p.role, 'es')})"
+                                    for p in clinic.practitioners[:2]),
         "plans": "\n".join(f"- {plan}" for plan in clinic.insurance_plans),
         "amount": f"{fee.amount:g} {fee.currency}" if fee else "150 USD",
         "limit": "2000", "retention_days": str(clinic.privacy.retention_days),
