@@ -13,7 +13,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import Action
-from clinic.config import Clinic, Location, current_clinic, messages
+from clinic.config import Clinic, Location, current_clinic, in_language, messages
 from clinic.dates import format_day, format_moment, format_time
 from common.languages import LANGUAGE_SLOT, conversation_language, known_language, language_or_default
 from clinic.hours import closing_time_today, describe_hours_for_day, is_open_at, next_opening
@@ -166,13 +166,15 @@ class ActionClinicLocation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages(conversation_language(tracker))["location"]
+        language = conversation_language(tracker)
+        wording = messages(language)["location"]
         locations = chosen_locations(clinic, tracker)
         if len(locations) == 1:
             location = locations[0]
             dispatcher.utter_message(text=wording["details"].format(
                 location=location.name, address=location.address,
-                directions=location.directions, parking=location.parking,
+                directions=in_language(location.directions, language),
+                parking=in_language(location.parking, language),
             ))
             return [SlotSet("location", location.id)]
         summary = [wording["summary"].format(location=l.name, address=l.address) for l in locations]
@@ -237,7 +239,8 @@ class ActionWhoTreats(Action):
             return []
         dispatcher.utter_message(text=wording["answer"].format(
             condition=names[condition],
-            practitioners="\n".join(f"- {p.name} ({p.role})" for p in practitioners),
+            practitioners="\n".join(f"- {p.name} ({in_language(p.role, conversation_language(tracker))})"
+                                    for p in practitioners),
             locations=join_words([l.name for l in locations], conversation_language(tracker)),
         ))
         return []
@@ -258,12 +261,14 @@ class ActionInsurancePlans(Action):
         condition = tracker.get_slot("condition")
         if condition and not any(condition in location.treats for location in clinic.locations):
             return []
-        wording = messages(conversation_language(tracker))["insurance"]
+        language = conversation_language(tracker)
+        wording = messages(language)["insurance"]
+        note = in_language(clinic.insurance_note, language)
         if clinic.insurance_plans:
             plans = "\n".join(f"- {plan}" for plan in clinic.insurance_plans)
-            text = wording["plans"].format(clinic=clinic.name, plans=plans, note=clinic.insurance_note)
+            text = wording["plans"].format(clinic=clinic.name, plans=plans, note=note)
         else:
-            text = wording["no_plans"].format(note=clinic.insurance_note, phone=clinic.phone)
+            text = wording["no_plans"].format(note=note, phone=clinic.phone)
         dispatcher.utter_message(text=text.strip())
         return []
 
@@ -277,13 +282,15 @@ class ActionConsultationFee(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
-        wording = messages(conversation_language(tracker))["fees"]
+        language = conversation_language(tracker)
+        wording = messages(language)["fees"]
         fee = clinic.consultation_fee
         if fee is None:
             text = wording["not_listed"].format(phone=clinic.phone)
         else:
             amount = f"{fee.amount:,.2f}".removesuffix(".00")
-            text = wording["listed"].format(amount=f"{amount} {fee.currency}", note=fee.note)
+            text = wording["listed"].format(amount=f"{amount} {fee.currency}",
+                                           note=in_language(fee.note, language))
         dispatcher.utter_message(text=text.strip())
         return []
 

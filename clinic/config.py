@@ -8,13 +8,14 @@ import re
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, EmailStr, Field, ValidationError, root_validator, validator
 
 from clinic.hours import BookingWindow, OpeningHours
+from common.languages import ENGLISH, LANGUAGES
 
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent / "clinic.yml"
 MESSAGES_FILE = DEFAULT_CLINIC_FILE.parent / "messages.yml"
@@ -78,6 +79,29 @@ class WeeklyHours(StrictModel):
         return {index: getattr(self, day) for index, day in enumerate(WEEKDAYS)}
 
 
+# A text the clinic writes itself (directions, notes, roles): one text for every
+# language, or one per language ({en: ..., es: ...}). A language without its own
+# text gets the English one, so English is required.
+ClinicText = Union[str, Dict[str, str]]
+
+
+def check_clinic_text(value: ClinicText) -> ClinicText:
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language {unknown}: use {', '.join(LANGUAGES)}")
+        if ENGLISH not in value:
+            raise ValueError(f"needs an '{ENGLISH}' text, used for any language without its own")
+    return value
+
+
+def in_language(text: ClinicText, language: str) -> str:
+    """A clinic text in `language`, or in English when the clinic wrote none for it."""
+    if isinstance(text, str):
+        return text
+    return text.get(language) or text[ENGLISH]
+
+
 class Holiday(StrictModel):
     date: date
     name: str
@@ -99,13 +123,14 @@ class Location(StrictModel):
     timezone: str
     hours: WeeklyHours
     holidays: List[Holiday] = []
-    directions: str = ""
-    parking: str = ""
+    directions: ClinicText = ""
+    parking: ClinicText = ""
     treats: List[str] = []
     # When staff answer hand-offs in the chat (the staff inbox); default: the opening hours.
     staff_hours: Optional[WeeklyHours] = None
 
     _treats = validator("treats", allow_reuse=True)(check_conditions)
+    _texts = validator("directions", "parking", allow_reuse=True)(check_clinic_text)
 
     @validator("timezone")
     def known_timezone(cls, value: str) -> str:
@@ -138,17 +163,20 @@ class Location(StrictModel):
 
 class Practitioner(StrictModel):
     name: str
-    role: str
+    role: ClinicText
     locations: List[str]
     treats: List[str]
 
     _treats = validator("treats", allow_reuse=True)(check_conditions)
+    _role = validator("role", allow_reuse=True)(check_clinic_text)
 
 
 class Fee(StrictModel):
     amount: float = Field(gt=0)
     currency: str = Field(regex=r"^[A-Z]{3}$")
-    note: str = ""
+    note: ClinicText = ""
+
+    _note = validator("note", allow_reuse=True)(check_clinic_text)
 
 
 class BookingRules(StrictModel):
@@ -180,11 +208,13 @@ class Clinic(StrictModel):
     locations: List[Location] = Field(min_items=1)
     practitioners: List[Practitioner] = []
     insurance_plans: List[str] = []
-    insurance_note: str = ""
+    insurance_note: ClinicText = ""
     consultation_fee: Optional[Fee] = None
     booking: BookingRules
     privacy: PrivacyRules = PrivacyRules()
     handoff: HandoffRules = HandoffRules()
+
+    _insurance_note = validator("insurance_note", allow_reuse=True)(check_clinic_text)
 
     @root_validator(skip_on_failure=True)
     def practitioners_work_at_known_locations(cls, values):

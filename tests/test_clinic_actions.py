@@ -137,3 +137,22 @@ def test_talk_to_person_gives_phone_open_state_and_callback(clock):
     assert messages[0]["buttons"] == [{"title": "Request a callback", "payload": "/request_callback"}]
     clock(TUESDAY_NIGHT)
     assert "next opens Wednesday, Dec 2 at 8:30 AM" in text_of(run(clinic_info.ActionTalkToPerson())[0])
+
+
+def test_the_clinics_own_texts_are_in_the_conversations_language(clinic_file):
+    messages, _ = run(clinic_info.ActionClinicLocation(), "¿dónde están?", location="back_bay",
+                      language="es")
+    assert "A dos minutos a pie de la estación Copley" in messages[0]["text"]
+    assert "Estacionamiento validado en el garaje de Harbor Street" in messages[0]["text"]
+    insurance = text_of(run(clinic_info.ActionInsurancePlans(), "¿aceptan mi seguro?", language="es")[0])
+    assert "La cobertura depende de su plan" in insurance and "Coverage depends" not in insurance
+    who = text_of(run(clinic_info.ActionWhoTreats(), "¿quién?", condition="chronic_migraine",
+                      language="es")[0])
+    assert "Dr. Maya Ellison, MD (Neuróloga)" in who
+    english = text_of(run(clinic_info.ActionClinicLocation(), "where", location="back_bay")[0])
+    assert "Two minutes' walk from Copley station" in english
+
+    # A text written once serves every language.
+    clinic_file(lambda clinic: clinic["locations"][0].update(parking="Garage B only."))
+    spanish = text_of(run(clinic_info.ActionClinicLocation(), "dónde", location="back_bay", language="es")[0])
+    assert "Garage B only." in spanish

@@ -49,6 +49,10 @@ def test_shipped_sample_clinic_is_valid_and_has_two_locations():
          "locations[0].phnoe: extra fields not permitted"),
         (lambda c: c.update(consultation_fee={"amount": -5, "currency": "USD"}),
          "consultation_fee.amount: ensure this value is greater than 0"),
+        (lambda c: c["locations"][0].update(parking={"fr": "Parking payant"}),
+         "locations[0].parking: unknown language ['fr']: use en, es"),
+        (lambda c: c.update(insurance_note={"es": "Depende de su plan."}),
+         "insurance_note: needs an 'en' text, used for any language without its own"),
     ],
 )
 def test_invalid_clinic_file_names_the_field_and_the_problem(change, message):

@@ -107,7 +107,7 @@ def test_insurance_for_anxiety_has_no_coverage_to_check_and_the_coverage_sentenc
                  if {"type": "slot", "name": "condition", "value": "anxiety_depression"} in v.get("condition", [])]
     assert "investigational" in anxiety and "no coverage to check" in anxiety
     # The plans message carries the clinic's coverage note; the answers do not repeat it.
-    assert "depends on your plan" in CLINIC["insurance_note"]
+    assert "depends on your plan" in CLINIC["insurance_note"]["en"]
     for label, variation in variations("utter_insurance"):
         assert "depends on your plan" not in variation["text"], label
         assert "staff will confirm" not in variation["text"], label
