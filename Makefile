@@ -16,7 +16,7 @@ PIPELINE := build/spacy_pipeline/meta.json
 MODEL := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/es/*.yml) $(wildcard nlu_components/*.py)
 
-.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench profile purge report review lock audit staff-user audit-log clean
+.PHONY: help install pipeline train run test test-fast test-deps validate content-hash content-check bookings bookings-export bench cv profile purge report review lock audit staff-user audit-log clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant on 127.0.0.1"
@@ -28,6 +28,7 @@ help:
 	@echo "make staff-user USERNAME=jane [FULL_NAME='Jane Roe'] - a staff inbox account (password from standard input)"
 	@echo "make audit-log - export the staff inbox's audit log (OUT=file.csv, SINCE=YYYY-MM-DD)"
 	@echo "make bench  - speed, memory and accuracy of config.yml against Rasa's default config (QUICK=1: shorter)"
+	@echo "make cv     - 3-fold cross-validation of config.yml on the training data, per language (BASELINE=commit: fair before/after)"
 	@echo "make profile - where the Rasa server's time goes under the bench load (py-spy): docs/bench/profile.*"
 	@echo "make report - staff insights report (SINCE=YYYY-MM-DD UNTIL=YYYY-MM-DD OUT=dir)"
 	@echo "make review - unanswered messages as NLU YAML with suggested intents, for staff"
@@ -113,6 +114,12 @@ audit-log: $(INSTALLED)
 # QUICK=1 trains it for 10 and sends fewer requests.
 bench: $(MODEL)
 	$(BIN)/python -m bench.run --out results/bench $(if $(QUICK),--quick)
+
+# Cross-validation on the training data only (never the held-out files), per language:
+# results/cross_validation/figures.json. About 8 CPU-minutes (13 on the shared machine). BASELINE=<commit>
+# scores also on the examples that were already there, in the folds they had there.
+cv: $(PIPELINE)
+	$(BIN)/python -m bench.cross_validate --out results/cross_validation $(if $(BASELINE),--baseline $(BASELINE))
 
 # The bench load against the assistant as `make run` starts it, with py-spy attached to
 # the Rasa server: a flame graph and tables in docs/bench/ (profile.svg, profile.md).
