@@ -109,15 +109,16 @@ def test_realistic_messages_intent_accuracy(realistic_report):
     intents = json.loads((realistic_report / "intent_report.json").read_text())
     print(f"realistic intent accuracy={intents['accuracy']:.3f} "
           f"macro-F1={intents['macro avg']['f1-score']:.3f}")
-    # Measured 0.858 (2026-12-02); the issue's target is 0.90, not yet reached.
-    assert intents["accuracy"] >= 0.82
+    # Measured 0.858, then 0.871 with more training data in patients' words
+    # (2026-12-02); the issue's target is 0.90, not yet reached.
+    assert intents["accuracy"] >= 0.85
 
 
 def test_realistic_messages_condition_entity_f1(realistic_report):
     entities = json.loads((realistic_report / f"{EXTRACTOR}_report.json").read_text())
     f1 = entities["condition"]["f1-score"]
     print(f"realistic condition entity F1={f1:.3f}")
-    # Measured 0.882 (2026-12-02); the issue's target is 0.95, not yet reached.
+    # Measured 0.882, then 0.887 (2026-12-02); the issue's target is 0.95, not yet reached.
     assert f1 >= 0.85
 
 
@@ -141,6 +142,7 @@ def test_spanish_messages_intent_accuracy_and_condition_entity_f1(spanish_report
     entities = json.loads((spanish_report / f"{EXTRACTOR}_report.json").read_text())
     f1 = entities["condition"]["f1-score"]
     print(f"spanish intent accuracy={intents['accuracy']:.3f} condition entity F1={f1:.3f}")
-    # Measured 0.828 and 0.912 (2026-12-02); the issue's targets are 0.90 and 0.95.
-    assert intents["accuracy"] >= 0.79
+    # Measured 0.828 and 0.912, then 0.855 and 0.912 with more Spanish training data
+    # (2026-12-02); the issue's targets are 0.90 and 0.95.
+    assert intents["accuracy"] >= 0.83
     assert f1 >= 0.88
