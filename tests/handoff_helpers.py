@@ -14,6 +14,7 @@ import hmac
 import re
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
@@ -117,3 +118,12 @@ class Staff:
     def ok(self, action: str, key: str, **body: Any) -> None:
         reply = self.post(f"conversations/{key}/{action}", body)
         assert reply.status_code == 200, (reply.status_code, reply.text)
+
+
+def signed_in_staff(base_url: str, database_url: str, prefix: str = "staff") -> Staff:
+    """A new staff account (named Dana), signed in to the inbox at base_url."""
+    username = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    create_staff_user(database_url, username, name="Dana")
+    member = Staff(base_url)
+    assert member.sign_in(username).status_code == 200
+    return member

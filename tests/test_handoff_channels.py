@@ -12,7 +12,7 @@ from typing import List
 
 import pytest
 
-from tests.handoff_helpers import Staff, conversation_key, create_staff_user, wait_until
+from tests.handoff_helpers import Staff, conversation_key, signed_in_staff, wait_until
 from tests.platforms import ALL_PLATFORMS, QUESTION, Sms, about_migraine
 
 pytestmark = pytest.mark.e2e
@@ -23,11 +23,7 @@ HANDED_BACK = "You're chatting with the assistant again. What else can I help wi
 
 @pytest.fixture(scope="module")
 def staff(stack) -> Staff:
-    username = f"channels-{uuid.uuid4().hex[:6]}"
-    create_staff_user(stack.handoff_url, username, name="Dana")
-    member = Staff(stack.url)
-    assert member.sign_in(username).status_code == 200
-    return member
+    return signed_in_staff(stack.url, stack.handoff_url, prefix="channels")
 
 
 def texts_to(stack, platform, sender: str) -> List[str]:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.handoff_helpers import Staff, conversation_key, create_staff_user, wait_until
+from tests.handoff_helpers import Staff, conversation_key, signed_in_staff, wait_until
 from tests.platforms import Sms
 
 pytestmark = pytest.mark.e2e
@@ -105,11 +105,7 @@ def test_asking_for_a_person_in_spanish_offers_the_callback_in_spanish(stack):
 
 @pytest.fixture(scope="module")
 def staff(stack) -> Staff:
-    username = f"es-{uuid.uuid4().hex[:6]}"
-    create_staff_user(stack.handoff_url, username, name="Dana")
-    member = Staff(stack.url)
-    assert member.sign_in(username).status_code == 200
-    return member
+    return signed_in_staff(stack.url, stack.handoff_url, prefix="es")
 
 
 def test_staff_notices_reach_a_spanish_patient_in_spanish(stack, staff):
