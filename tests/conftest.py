@@ -42,6 +42,7 @@ from tests.fake_platforms import FakePlatforms  # noqa: E402
 from tests.handoff_helpers import clinic_without_staff_hours  # noqa: E402
 from tests.infrastructure import ARTIFACTS, unavailable  # noqa: E402
 from tests.platforms import channel_credentials  # noqa: E402
+from tests.make_run_deployment import Deployment, made_run  # noqa: E402
 from tests.replicas import Replicas, two_replicas  # noqa: E402
 from tests.servers import MODEL, Patient, action_server, rasa_server  # noqa: E402
 
@@ -219,6 +220,14 @@ def replicas(artifacts: Path, postgres_cluster: str, redis_url: str) -> Iterator
     """Two Rasa replicas sharing PostgreSQL and Redis (tests/replicas.py), started once
     for the modules in the xdist group "replicas"."""
     with two_replicas(artifacts, postgres_cluster, redis_url) as deployment:
+        yield deployment
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory, artifacts: Path) -> Iterator[Deployment]:
+    """`make run` as a clinic starts it (tests/make_run_deployment.py), started once
+    for the modules in the xdist group "make-run"."""
+    with made_run(tmp_path_factory.mktemp("make-run"), artifacts) as deployment:
         yield deployment
 
 

@@ -1,28 +1,25 @@
 """Security checks against the assistant started the way `make run` starts it.
 
-deploy/run-assistant runs here for real (own ports, own var dir, own SQLite
-files), with SITE_ORIGIN set, so what is checked is what a clinic deploys:
+`make run` (deploy/run-assistant) runs here for real (own ports, own var dir,
+own SQLite files), with SITE_ORIGIN set, so what is checked is what a clinic deploys:
 the HTTP API is off, `/` shows no version, no Server header, CORS only for the
 clinic's site, and both servers listen on loopback only.
 """
-import os
-import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Dict
 
 import pytest
 import requests
 
 from common.paths import ROOT
-from local_services.processes import base_env, free_port
+from local_services.processes import base_env
+from tests.make_run_deployment import SITE_ORIGIN
 
 pytestmark = pytest.mark.unit
 
 SCRIPT = ROOT / "deploy" / "run-assistant"
-SITE_ORIGIN = "https://www.harborview-clinic.example"
 API_PATHS = ["/status", "/version", "/model/parse", "/conversations/someone/tracker",
              "/conversations/someone/messages", "/domain", "/model"]
 
@@ -65,53 +62,16 @@ def test_servers_bind_to_loopback_by_default_and_cors_is_never_everyone():
 
 
 # ---------------------------------------------------------------------------
-# The running assistant
+# The running assistant: `make run` with SITE_ORIGIN set, started once with
+# tests/test_make_run.py (tests/make_run_deployment.py), so what is checked is
+# what a clinic deploys.
 # ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory, artifacts: Path) -> Iterator[Dict[str, str]]:
-    """deploy/run-assistant, running; yields its URLs and ports."""
-    work = tmp_path_factory.mktemp("deployed")
-    rasa_port, action_port = free_port(), free_port()
-    env = {
-        "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-        "RUN_ASSISTANT_VAR_DIR": str(work / "var"), "SITE_ORIGIN": SITE_ORIGIN,
-        "TRACKER_STORE_URL": f"sqlite:///{work / 'conversations.db'}",
-        "BOOKINGS_DATABASE_URL": f"sqlite:///{work / 'bookings.db'}",
-        "RASA_ENABLE_API": "", "ACTION_ENDPOINT_URL": "",
-    }
-    env = base_env(env)
-    env.pop("ACTION_ENDPOINT_URL")  # the script derives it from ACTION_PORT
-    for channel_variable in ("TWILIO_ACCOUNT_SID", "FACEBOOK_APP_SECRET", "TELEGRAM_ACCESS_TOKEN", "SLACK_BOT_TOKEN"):
-        env.pop(channel_variable, None)
-    log = artifacts / f"run-assistant-{rasa_port}.log"
-    with log.open("w") as out:
-        # Its own process group: stopping it stops the servers it started, nothing else.
-        process = subprocess.Popen([str(SCRIPT)], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{rasa_port}"
-    try:
-        deadline = time.monotonic() + 240
-        while "The assistant is running." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"run-assistant did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(1)
-        requests.get(f"{url}/webhooks/rest/", timeout=10).raise_for_status()
-        yield {"url": url, "rasa_port": str(rasa_port), "action_port": str(action_port)}
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the script's trap stops both servers
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
 @pytest.mark.system
+@pytest.mark.xdist_group("make-run")
 def test_the_http_api_is_off(deployed):
     for path in API_PATHS:
         for method in ("GET", "POST", "PUT"):
-            reply = requests.request(method, deployed["url"] + path, json={"text": "hi"}, timeout=10)
+            reply = requests.request(method, deployed.url + path, json={"text": "hi"}, timeout=10)
             assert reply.status_code in (403, 404, 405), (method, path, reply.status_code)
             # Sanic's 404 names the path; no data: no events, slots, parse results or version.
             for leak in ('"events"', '"slots"', '"intent"', '"version"', "rasa"):
@@ -119,22 +79,24 @@ def test_the_http_api_is_off(deployed):
 
 
 @pytest.mark.system
+@pytest.mark.xdist_group("make-run")
 def test_no_version_banner_or_server_header(deployed):
-    root = requests.get(deployed["url"] + "/", timeout=10)
+    root = requests.get(deployed.url + "/", timeout=10)
     assert root.status_code == 200
     assert "Rasa" not in root.text and "3.6" not in root.text
     for path in ("/", "/webhooks/rest/", "/webhooks/widget/", "/nope"):
-        reply = requests.get(deployed["url"] + path, timeout=10)
+        reply = requests.get(deployed.url + path, timeout=10)
         assert "server" not in {name.lower() for name in reply.headers}, (path, reply.headers)
         assert not any("rasa" in value.lower() or "sanic" in value.lower() for value in reply.headers.values())
-    answer = requests.post(deployed["url"] + "/webhooks/rest/webhook",
+    answer = requests.post(deployed.url + "/webhooks/rest/webhook",
                            json={"sender": "security-check", "message": "hello"}, timeout=30)
     assert answer.status_code == 200 and "server" not in {n.lower() for n in answer.headers}
 
 
 @pytest.mark.system
+@pytest.mark.xdist_group("make-run")
 def test_cors_is_only_for_the_clinic_site(deployed):
-    webhook = deployed["url"] + "/webhooks/rest/webhook"
+    webhook = deployed.url + "/webhooks/rest/webhook"
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     allowed = requests.options(webhook, headers={"Origin": SITE_ORIGIN, **preflight}, timeout=10)
     assert allowed.headers.get("Access-Control-Allow-Origin") == SITE_ORIGIN
@@ -147,9 +109,10 @@ def test_cors_is_only_for_the_clinic_site(deployed):
 
 
 @pytest.mark.system
+@pytest.mark.xdist_group("make-run")
 def test_a_cross_site_form_post_is_refused(deployed):
     # A page on any site can send a form or text/plain without a CORS preflight.
-    webhook = deployed["url"] + "/webhooks/rest/webhook"
+    webhook = deployed.url + "/webhooks/rest/webhook"
     body = '{"sender": "csrf", "message": "/affirm"}'
     assert requests.post(webhook, data=body, headers={"Content-Type": "text/plain"}, timeout=10).status_code == 415
     assert requests.post(webhook, data={"sender": "csrf", "message": "hi"}, timeout=10).status_code == 415
@@ -172,9 +135,10 @@ def listening_addresses(port: int) -> set:
 
 
 @pytest.mark.system
+@pytest.mark.xdist_group("make-run")
 def test_both_servers_listen_on_loopback_only(deployed):
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
-    for port in (int(deployed["rasa_port"]), int(deployed["action_port"])):
+    for port in (deployed.rasa_port, deployed.action_port):
         addresses = listening_addresses(port)
         if not addresses:
             pytest.skip("/proc/net/tcp is not readable here")
@@ -186,4 +150,4 @@ def test_both_servers_listen_on_loopback_only(deployed):
         return
     if not outside.startswith("127."):
         with pytest.raises(requests.ConnectionError):
-            requests.get(f"http://{outside}:{deployed['rasa_port']}/", timeout=5)
+            requests.get(f"http://{outside}:{deployed.rasa_port}/", timeout=5)
