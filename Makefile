@@ -60,7 +60,7 @@ train: $(MODEL)
 
 # Make retrains only when the data, domain, config or pipeline changed.
 $(MODEL): $(PIPELINE) $(TRAINING_INPUTS)
-	$(BIN)/python -m deploy.rasa_server train --fixed-model-name assistant --out models
+	$(BIN)/python -m deploy.rasa_server train --fixed-model-name assistant --out models $(TRAIN_OPTIONS)
 	touch $@
 
 # rasa data validate --fail-on-warnings, as the tests run it (tests/rasa_checks.py
@@ -85,11 +85,16 @@ test-deps:
 	fi
 
 # The whole suite in two processes, one per core (see tests/conftest.py); prints
-# the 15 slowest tests (pytest.ini).
+# the 15 slowest tests (pytest.ini). The suite checks the data strictly itself
+# (rasa data validate --fail-on-warnings, tests/test_data_validate.py), so training
+# for it skips Rasa's own check, which reads all the data once more (about 15 s).
+test: TRAIN_OPTIONS := --skip-validation
 test: $(MODEL) test-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# The unit tier only: nothing that starts a server. The everyday loop.
+# The unit tier only: nothing that starts a server. The everyday loop. It validates
+# the data too (tests/test_data_validate.py).
+test-fast: TRAIN_OPTIONS := --skip-validation
 test-fast: $(MODEL)
 	$(BIN)/python -m pytest -n 2 -m "unit and not e2e and not system"
 
