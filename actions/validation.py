@@ -26,7 +26,8 @@ from email_validator import EmailNotValidError, validate_email
 from clinic.config import messages
 from clinic.dates import SPANISH_WEEKDAYS, format_day, format_moment, format_time
 from clinic.hours import (
-    BookingWindow, OpeningHours, as_utc, describe_hours_for_day, is_open_at, next_opening, to_local,
+    BookingWindow, OpeningHours, as_utc, describe_hours_for_day, holiday_name, is_open_at, next_opening,
+    to_local,
 )
 
 
@@ -253,7 +254,7 @@ def parse_preferred_time(text: str, hours: OpeningHours, window: BookingWindow,
 
     if moment.date() in hours.holidays:
         return invalid(language, "time_holiday", day=day(moment.date()),
-                       holiday=hours.holidays[moment.date()])
+                       holiday=holiday_name(hours, moment.date(), language))
 
     if not is_open_at(hours, moment):
         weekday = (SPANISH_WEEKDAYS[moment.weekday()] if language == "es" else moment.strftime("%A"))

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, EmailStr, Field, ValidationError, root_validator, validator
 
 from clinic.hours import BookingWindow, OpeningHours
+from clinic.texts import ClinicText, check_clinic_text, in_language  # noqa: F401 (in_language: for the actions)
 from common.languages import ENGLISH, LANGUAGES
 
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent / "clinic.yml"
@@ -79,32 +80,11 @@ class WeeklyHours(StrictModel):
         return {index: getattr(self, day) for index, day in enumerate(WEEKDAYS)}
 
 
-# A text the clinic writes itself (directions, notes, roles): one text for every
-# language, or one per language ({en: ..., es: ...}). A language without its own
-# text gets the English one, so English is required.
-ClinicText = Union[str, Dict[str, str]]
-
-
-def check_clinic_text(value: ClinicText) -> ClinicText:
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - set(LANGUAGES))
-        if unknown:
-            raise ValueError(f"unknown language {unknown}: use {', '.join(LANGUAGES)}")
-        if ENGLISH not in value:
-            raise ValueError(f"needs an '{ENGLISH}' text, used for any language without its own")
-    return value
-
-
-def in_language(text: ClinicText, language: str) -> str:
-    """A clinic text in `language`, or in English when the clinic wrote none for it."""
-    if isinstance(text, str):
-        return text
-    return text.get(language) or text[ENGLISH]
-
-
 class Holiday(StrictModel):
     date: date
-    name: str
+    name: ClinicText  # said when a patient asks for that day: {en: Thanksgiving, es: Día de Acción de Gracias}
+
+    _name = validator("name", allow_reuse=True)(check_clinic_text)
 
 
 def check_conditions(values: List[str]) -> List[str]:

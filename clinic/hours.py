@@ -13,6 +13,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from clinic.dates import format_time_range
+from clinic.texts import ClinicText, in_language
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class OpeningHours:
 
     timezone: str                                  # IANA, e.g. "America/New_York"
     weekly: dict[int, list[tuple[time, time]]]     # 0=Mon..6=Sun -> open intervals; missing/empty = closed
-    holidays: dict[date, str]                      # closed dates -> holiday name
+    holidays: dict[date, ClinicText]               # closed dates -> holiday name
 
     def __post_init__(self) -> None:
         ZoneInfo(self.timezone)  # fail at configuration time on a misspelt zone
@@ -57,14 +58,18 @@ CLOSED = {"en": "closed", "es": "cerrado"}
 
 def describe_hours_for_day(hours: OpeningHours, day: date, language: str = "en") -> str:
     """'9:00 AM to 5:00 PM', 'closed (Thanksgiving)' or 'closed'; in Spanish
-    '9:00 a. m. a 5:00 p. m.', 'cerrado (Thanksgiving)', 'cerrado'."""
+    '9:00 a. m. a 5:00 p. m.', 'cerrado (Día de Acción de Gracias)', 'cerrado'."""
     closed = CLOSED.get(language, CLOSED["en"])
     if day in hours.holidays:
-        return f"{closed} ({hours.holidays[day]})"
+        return f"{closed} ({holiday_name(hours, day, language)})"
     intervals = hours.intervals_on(day)
     if not intervals:
         return closed
     return ", ".join(format_time_range(start, end, language) for start, end in intervals)
+
+
+def holiday_name(hours: OpeningHours, day: date, language: str = "en") -> str:
+    return in_language(hours.holidays[day], language)
 
 
 def is_open_at(hours: OpeningHours, moment: datetime) -> bool:

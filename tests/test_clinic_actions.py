@@ -64,6 +64,11 @@ def test_a_holiday_is_closed(clock):
     assert "Cambridge on Friday, Dec 25: closed (Christmas Day)." in text
 
 
+def test_a_holiday_is_named_in_the_conversations_language(clock):
+    text = text_of(run(clinic_info.ActionClinicHours(), "¿abren el 25 de diciembre?", language="es")[0])
+    assert "cerrado (Navidad)" in text and "Christmas" not in text
+
+
 def test_closed_at_night_says_when_it_opens(clock):
     clock(TUESDAY_NIGHT)
     text = text_of(run(clinic_info.ActionClinicHours(), "open now?", location="back_bay")[0])

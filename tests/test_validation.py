@@ -32,7 +32,7 @@ LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 BOSTON = OpeningHours(
     timezone="America/New_York",
     weekly={**{weekday: [(time(9), time(17))] for weekday in range(5)}, 5: [(time(9), time(13))]},
-    holidays={date(2024, 11, 28): "Thanksgiving", date(2024, 12, 25): "Christmas Day"},
+    holidays={date(2024, 11, 28): "Thanksgiving", date(2024, 12, 25): {"en": "Christmas Day", "es": "Navidad"}},
 )
 # Los Angeles: weekdays with a lunch break, no holidays.
 LOS_ANGELES_CLINIC = OpeningHours(
@@ -360,6 +360,13 @@ def test_naive_now_is_a_programming_error():
 ])
 def test_describe_hours_for_day(hours, day, expected):
     assert describe_hours_for_day(hours, day) == expected
+
+
+def test_a_holiday_is_named_in_spanish_when_the_clinic_named_it_in_spanish():
+    assert describe_hours_for_day(BOSTON, date(2024, 12, 25), "es") == "cerrado (Navidad)"
+    assert describe_hours_for_day(BOSTON, date(2024, 12, 25), "en") == "closed (Christmas Day)"
+    # One name for every language: the clinic's own word, as written.
+    assert describe_hours_for_day(BOSTON, date(2024, 11, 28), "es") == "cerrado (Thanksgiving)"
 
 
 @pytest.mark.parametrize("moment, expected", [
