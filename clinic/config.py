@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, EmailStr, Field, ValidationError, root_validator, validator
 
 from clinic.hours import BookingWindow, OpeningHours
-from clinic.texts import ClinicText, check_clinic_text, in_language  # noqa: F401 (in_language: for the actions)
+from clinic.texts import ClinicText, as_wording, check_clinic_text, in_language  # noqa: F401 (in_language: for the actions)
 from common.languages import ENGLISH, LANGUAGES
 
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent / "clinic.yml"
@@ -251,12 +251,12 @@ def messages(language: str = "en") -> Dict:
     """Wording of the actions' answers in `language` (clinic/messages.yml,
     clinic/messages_es.yml). Any key the language's file lacks (or the whole file)
     comes from the English one, so a missing translation is said in English,
-    never a crash."""
-    english = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+    never a crash. Each text is a clinic.texts.Wording: fill it with .format()."""
+    english = as_wording(yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8")))
     path = MESSAGES_FILES.get(language, MESSAGES_FILE)
     if path == MESSAGES_FILE or not path.exists():
         return english
-    return with_fallback(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, english)
+    return with_fallback(as_wording(yaml.safe_load(path.read_text(encoding="utf-8")) or {}), english)
 
 
 def with_fallback(wording: object, fallback: object) -> object:

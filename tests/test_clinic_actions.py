@@ -75,6 +75,12 @@ def test_closed_at_night_says_when_it_opens(clock):
     assert "Back Bay is closed right now. It next opens Wednesday, Dec 2 at 8:30 AM." in text
 
 
+def test_a_spanish_sentence_that_ends_with_a_time_ends_with_one_period(clock):
+    clock(TUESDAY_NIGHT)
+    text = text_of(run(clinic_info.ActionClinicHours(), "¿abren ahora?", location="back_bay", language="es")[0])
+    assert "Vuelve a abrir el miércoles 2 de diciembre a las 8:30 a. m.\n" in text, text
+
+
 def test_location_asks_which_when_there_are_several():
     messages, events = run(clinic_info.ActionClinicLocation(), "where are you?")
     assert "Which one" in messages[0]["text"]
