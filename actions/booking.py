@@ -14,12 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clinic_info import WEEKDAY_NAMES, as_title, join_words, now_utc
+from actions.clinic_info import WEEKDAY_NAMES, as_title, join_words, now_utc, time_zone_name
 from actions.digressions import answer_question
 from actions.language import Action, FormValidationAction
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
-    Invalid, parse_contact, parse_name, parse_preferred_time,
+    Invalid, parse_contact, parse_name, parse_preferred_time, readable_contact,
 )
 from clinic.config import CONDITIONS, Clinic, Location, current_clinic, messages
 from clinic.dates import SPANISH_WEEKDAYS, format_moment, format_time_range
@@ -247,7 +247,7 @@ class ActionAskContactConsent(Action):
                   domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(
             text=wording(tracker)["ask_contact_consent"].format(
-                clinic=current_clinic().name, contact=tracker.get_slot("contact")),
+                clinic=current_clinic().name, contact=readable_contact(tracker.get_slot("contact"))),
             buttons=[{"title": wording(tracker)["yes_button"], "payload": "/affirm"},
                      {"title": wording(tracker)["no_button"], "payload": "/deny"}],
         )
@@ -311,11 +311,11 @@ class ActionAskBookingConfirmed(Action):
         moment = datetime.fromisoformat(tracker.get_slot("preferred_time"))
         text = wording(tracker)["summary"].format(
             name=tracker.get_slot("patient_name"),
-            contact=tracker.get_slot("contact"),
+            contact=readable_contact(tracker.get_slot("contact")),
             condition=condition_name(tracker.get_slot("condition"), tracker),
             location=location.name if location else "",
-            time=f"{format_moment(moment, language=conversation_language(tracker))} "
-                 f"({location.timezone if location else ''})",
+            time=f"{format_moment(moment, language=conversation_language(tracker))}"
+                 + (f" ({time_zone_name(location, conversation_language(tracker))})" if location else ""),
         )
         dispatcher.utter_message(text=text, buttons=[
             {"title": wording(tracker)["confirm_button"], "payload": "/affirm"},
@@ -377,4 +377,4 @@ class ActionSubmitCallback(Action):
             location_id=tracker.get_slot("location"),
         )
         return save_and_reply(dispatcher, tracker, request, "callback_saved",
-                              name=request.name, contact=request.contact)
+                              name=request.name, contact=readable_contact(request.contact))

@@ -153,8 +153,14 @@ class ActionClinicHours(Action):
         rows = [f"{format_day(day, language=language)}: {describe_hours_for_day(hours, day, language)}"
                 for day in week]
         heading = messages(language)["hours"]["week_heading"].format(
-            location=location.name, timezone=location.timezone)
+            location=location.name, timezone=time_zone_name(location, language))
         return "\n".join([heading, *rows])
+
+
+def time_zone_name(location: Location, language: Text = "en") -> Text:
+    """'Eastern Time' / 'hora del Este' for America/New_York (clinic/messages*.yml)."""
+    names = messages(language)["hours"].get("time_zones") or {}
+    return names.get(location.timezone, location.timezone)
 
 
 class ActionClinicLocation(Action):

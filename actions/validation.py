@@ -151,6 +151,21 @@ def _parse_phone(text: str, default_region: str, language: str) -> tuple[str, st
     return ("phone", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+def readable_contact(contact: str, default_region: str = "US") -> str:
+    """A stored contact as a patient reads it back: a phone in the clinic's country as
+    it is dialled there ("(617) 555-0123"), one abroad with its country code
+    ("+44 20 7946 0958"); an e-mail address as it is."""
+    if not (contact or "").startswith("+"):
+        return contact
+    try:
+        number = phonenumbers.parse(contact)
+    except phonenumbers.NumberParseException:
+        return contact
+    national = phonenumbers.region_code_for_number(number) == default_region
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 # ----------------------------------------------------------------- preferred time
 
 UNREADABLE_TIME = messages("en")["validation"]["time_unreadable"]

@@ -140,14 +140,18 @@ def test_questions_come_from_the_messages_file_with_buttons_from_the_clinic_file
     locations = [b["title"] for b in ask(booking.ActionAskLocation, condition="tmj")["buttons"]]
     assert locations == ["Back Bay"], "only locations that treat the condition are offered"
     consent = ask(booking.ActionAskContactConsent, contact="+16175550199")
-    assert "+16175550199" in consent["text"] and len(consent["buttons"]) == 2
+    # Read back as it is dialled here; a number abroad keeps its country code.
+    assert "(617) 555-0199" in consent["text"] and len(consent["buttons"]) == 2
+    abroad = ask(booking.ActionAskContactConsent, contact="+442079460958")
+    assert "+44 20 7946 0958" in abroad["text"]
     when = ask(booking.ActionAskPreferredTime, location="cambridge")["text"]
     assert "Cambridge" in when and "Thu 9:00 AM to 12:00 PM, 1:00 PM to 6:00 PM" in when
 
 
 def test_read_back_summary_lists_every_answer():
     summary = ask(booking.ActionAskBookingConfirmed, **BOOKING)
-    for expected in ("Jane Doe", "+16175550199", "chronic migraine", "Back Bay", "Tuesday, Dec 8 at 9:00 AM"):
+    for expected in ("Jane Doe", "(617) 555-0199", "chronic migraine", "Back Bay",
+                     "Tuesday, Dec 8 at 9:00 AM (Eastern Time)"):
         assert expected in summary["text"]
     assert [b["payload"] for b in summary["buttons"]] == ["/affirm", "change something", "/stop"]
 

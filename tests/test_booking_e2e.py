@@ -27,7 +27,7 @@ def test_booking_from_first_message_to_reference_and_row(patient: Patient, booki
     assert "when would suit" in say("Back Bay").lower()
     assert "may harbor view medical clinic contact you" in say(a_bookable_wednesday()).lower()
     summary = say("yes")
-    assert "Jane Doe" in summary and "+16175550199" in summary and "Back Bay" in summary
+    assert "Jane Doe" in summary and "(617) 555-0199" in summary and "Back Bay" in summary
     done = say("yes, send it")
     reference = reference_in(done)
 

@@ -76,17 +76,17 @@ def test_a_complete_booking_in_spanish_is_saved(stack):
         tuesday += timedelta(days=7)
         month = SPANISH_MONTHS[tuesday.month - 1]
         asked = say_in_spanish(patient, f"el martes {tuesday.day} de {month} a las 10")
-    assert ("¿Puede Harbor View Medical Clinic contactarle por +16175550199 sobre esta solicitud? "
+    assert ("¿Puede Harbor View Medical Clinic contactarle por (617) 555-0199 sobre esta solicitud? "
             "Sus datos solo se usan para organizarla.") in asked
 
     summary = say_in_spanish(patient, "sí")
     when = f"martes {tuesday.day} de {SPANISH_MONTHS[tuesday.month - 1]} a las 10:00 a. m."
     assert "Esta es su solicitud:" in summary
     assert "- Nombre: María José López" in summary
-    assert "- Contacto: +16175550199" in summary
+    assert "- Contacto: (617) 555-0199" in summary
     assert "- Motivo: migraña crónica" in summary
     assert "- Sede: Back Bay" in summary
-    assert f"- Hora preferida: {when} (America/New_York)" in summary
+    assert f"- Hora preferida: {when} (hora del Este)" in summary
     assert "¿La envío a la clínica?" in summary
 
     done = say_in_spanish(patient, "sí, envíela")
