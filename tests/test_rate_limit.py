@@ -136,6 +136,17 @@ def test_rest_limits_each_sender_with_a_429_the_widget_can_show(server: str):
 
 
 @pytest.mark.system
+def test_a_spanish_speaker_over_the_limit_is_told_in_spanish(server: str):
+    sender = f"rapido-{uuid.uuid4()}"
+    for _ in range(PER_SENDER):
+        post(server, sender, "hola")
+    refused = post(server, sender, "¿El botox sirve para la migraña?")
+    assert refused.status_code == 429
+    assert refused.json() == [{"recipient_id": sender, "text": "Está enviando mensajes más rápido de lo que "
+                               "puedo responder. Espere un minuto y vuelva a intentarlo."}]
+
+
+@pytest.mark.system
 def test_rest_limits_each_client_ip_across_senders(server: str):
     ip = "203.0.113.7"
     statuses = [post(server, f"ip-{uuid.uuid4()}", ip=ip).status_code for _ in range(PER_IP)]
