@@ -143,6 +143,9 @@ def test_action_server_killed_mid_booking_then_the_form_resumes(rasa, actions):
     hours = Patient(rasa.url, sender=f"fault-down-{uuid.uuid4()}").say_text("are you open now?")
     assert time.monotonic() - started < REPLY_TIMEOUT_SECONDS
     assert CLINIC_PHONE in hours and "sorry" in hours.lower()
+    # In the patient's language.
+    spanish = Patient(rasa.url, sender=f"fault-es-{uuid.uuid4()}").say_text("¿a qué hora abren hoy?")
+    assert "Lo sentimos, algo falló de nuestro lado" in spanish and CLINIC_PHONE in spanish, spanish
 
     actions.start()  # same port
     resumed = patient.say_text("617-555-0199")
