@@ -113,8 +113,12 @@ EXERTION = re.compile(
     r"\b(?:when|while|after|from|during|if) (?:i |im |i'm |he |she )?(?:go )?(?:run|running|ran|jog|jogging|"
     r"exercise|exercising|work out|working out|workouts?|sprint\w*|rush\w*|hurry\w*|hiking|hike|"
     r"climb\w* (?:stairs|a hill|hills)|(?:at )?the gym|sports?|cardio|laugh\w*)\b"
+    r"|\b(?:after|from|climbing|up|taking) (?:the |those |these |all the |a flight of |your |\d+ )?(?:stairs|steps|flights?)\b"
+
     r"|\b(?:cuando|al|despues de) (?:corro|correr|subo (?:las )?escaleras|subir (?:las )?escaleras|"
     r"hago ejercicio|hacer ejercicio|entreno|entrenar)\b", re.I)
+# "I think I'm just unfit": the patient's own explanation, anywhere in the message.
+UNFIT = re.compile(r"\b(?:unfit|out of shape|not fit|so unfit)\b", re.I)
 # ... unless it is new since a treatment: "can't breathe after climbing stairs since the botox".
 SINCE_A_TREATMENT = re.compile(
     r"\b(?:since(?! forever)|after|following|desde(?! siempre)|despues de|despues del)\b[^.!?\n]{0,30}"
@@ -126,6 +130,20 @@ THROUGH_THE_NOSE = re.compile(
     r"(?:my |his |her |the |one |la |mi )?(?:nose|nostrils?|nariz)", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# Tightness or swelling with an everyday cause the patient names, and nothing tied to a
+# treatment: "my throat feels tight when I'm anxious", "my eyes swell shut from hay
+# fever every May", "my face is swollen from crying".
+EVERYDAY_CAUSE = re.compile(
+    r"\bwhen(?:ever)? (?:i'?m|im|i am|i get|i feel) (?:anxious|nervous|stressed|upset|sad|emotional|crying)\b|"
+    r"\b(?:when|after|from) (?:i )?cr(?:y|ying|ied)\b|\bpanic attacks?\b|"
+    r"\b(?:hay ?fever|pollen|allerg\w* season|seasonal allerg\w*|every (?:spring|summer|fall|autumn|winter|year|may|april|june))\b|"
+    r"\b(?:mosquito\w*|bug bites?)\b|"
+    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b", re.I)
+# Speech heard on a recording or a call, not the patient's own: "the words were all
+# garbled on the voicemail you left me".
+RECORDED_SPEECH = re.compile(
+    r"\b(?:voicemail|voice mail|recording|video|audio|transcript|subtitles|translation|website|email|letter|"
+    r"you left|you sent|buzon|grabacion)\b", re.I)
 # "Can't swallow the price" is a figure of speech.
 SWALLOW_FIGURATIVELY = re.compile(
     r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
@@ -161,7 +179,8 @@ EVENT = (r"(?:surgery|operation|procedure|trip|travel|flight|botox|injections?|s
          r"deployment|cruise|holiday|vacation|cirugia|operacion|viaje|inyecciones?|tratamiento|bebe|procedimiento)")
 EVERYDAY_REASON = re.compile(
     rf"\b(?:moving|we(?:'re| are) moving|(?:i|we) moved|relocat\w*|downsiz\w*|declutter\w*|clearing out|"
-    rf"clean\w* out|spring clean\w*|donat\w*|charity|garage sale|yard sale|"
+    rf"clean\w* out|spring clean\w*|donat\w*|charity|garage sale|yard sale|make room|making room|have room|"
+    rf"(?:don'?t|dont|doesn'?t|doesnt|no longer) fit|outgrew|outgrown|too small|upgrad\w*|ya no (?:me|le) queda|"
     rf"(?:before|ahead of|prior to) (?:my|the|our|a|his|her) (?:\w+ ){{0,2}}?{EVENT}|"
     rf"me mudo|me voy a mudar|nos mudamos|mudanza|dono|donando|"
     rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
@@ -251,7 +270,8 @@ def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     only through the nose."""
     if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
-    return bool(EXERTION.search(clause_around(text, start, end))) and not SINCE_A_TREATMENT.search(text)
+    return ((bool(EXERTION.search(clause_around(text, start, end))) or bool(UNFIT.search(text)))
+            and not SINCE_A_TREATMENT.search(text))
 
 
 def is_said_lightly(text: Text, start: int, end: int) -> bool:
@@ -269,6 +289,13 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
         return True
     return (not TO_THE_FAMILY.search(clause)
             and bool(APOLOGY_TO_THE_CLINIC.search(text[max(0, start - 40):end + 40])))
+
+
+def has_an_everyday_cause(text: Text, start: int, end: int) -> bool:
+    """Tightness or swelling the patient puts down to anxiety, crying or a seasonal
+    allergy, with nothing happening since a treatment."""
+    return (bool(EVERYDAY_CAUSE.search(clause_around(text, start, end)))
+            and not SINCE_A_TREATMENT.search(text) and not HAPPENING.search(text))
 
 
 def has_an_everyday_reason(text: Text) -> bool:
@@ -321,6 +348,10 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
         if entity.get("value") == "breathing" and is_exertion_or_nose(text, start, end):
             continue
         if entity.get("value") == "swallowing" and SWALLOW_FIGURATIVELY.match(text[end:]):
+            continue
+        if level == "emergency" and has_an_everyday_cause(text, start, end):
+            continue
+        if entity.get("value") == "speaking" and RECORDED_SPEECH.search(clause_around(text, start, end)):
             continue
         if level == "after_treatment" and (not AFTER_A_TREATMENT.search(text) or NO_TREATMENT_YET.search(text)):
             continue
