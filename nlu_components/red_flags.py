@@ -181,6 +181,8 @@ EVERYDAY_REASON = re.compile(
     rf"\b(?:moving|we(?:'re| are) moving|(?:i|we) moved|relocat\w*|downsiz\w*|declutter\w*|clearing out|"
     rf"clean\w* out|spring clean\w*|donat\w*|charity|garage sale|yard sale|make room|making room|have room|"
     rf"(?:don'?t|dont|doesn'?t|doesnt|no longer) fit|outgrew|outgrown|too small|upgrad\w*|ya no (?:me|le) queda|"
+    rf"while (?:i|we) (?:travel\w*|am away|'?m away|are away|'?re away)|for the (?:week|weekend|trip|holidays?|summer)|"
+    rf"on (?:vacation|holiday)|(?:pet|dog|cat) ?sit\w*|mientras (?:viajo|estoy fuera)|"
     rf"(?:before|ahead of|prior to) (?:my|the|our|a|his|her) (?:\w+ ){{0,2}}?{EVENT}|"
     rf"me mudo|me voy a mudar|nos mudamos|mudanza|dono|donando|"
     rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
