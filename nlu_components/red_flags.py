@@ -6,13 +6,16 @@ Two kinds of evidence, treated differently:
    found by the entity ruler, or a red-flag pattern (red_flag_patterns.yml: the
    same things said in many words, "I can barely swallow"; Spanish ones in the
    *_es.yml files next to them). Its answer comes first, whatever else the message
-   says: self-harm gets the crisis answer (988); trouble breathing, swallowing or
-   speaking or a severe allergic reaction gets the emergency answer (911); a
-   spread sign after an injection (double vision, a drooping eyelid, ...) gets
-   the urgent "contact the clinic today" answer. A phrase does not count when it
-   is negated ("no trouble breathing"), when it is a general question about
-   risks ("can Botox cause trouble swallowing?"), or, for a spread sign, when
-   nothing ties it to a treatment ("I've had double vision for years").
+   says: self-harm or putting one's affairs in order gets the crisis answer (988);
+   trouble breathing, swallowing or speaking or a severe allergic reaction gets
+   the emergency answer (911); a spread sign after an injection (double vision, a
+   drooping eyelid, ...) gets the urgent "contact the clinic today" answer. A
+   phrase does not count when it is negated ("no trouble breathing"), when it is
+   a general question about risks ("can Botox cause trouble swallowing?"), when
+   it has an everyday meaning or cause the message gives (a will "before my
+   knee surgery", swelling "from hay fever every May", trouble with big pills
+   "always have"), or, for a spread sign, when nothing ties it to a treatment
+   ("I've had double vision for years").
 2. The classifier alone predicting the crisis or emergency intent, with no such
    phrase. That must not replace the answer to the patient's question: the next
    intent in the ranking is answered instead (or the fallback, if it is unsure),
