@@ -135,12 +135,13 @@ THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|ou
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
 # Tightness or swelling with an everyday cause the patient names, and nothing tied to a
 # treatment: "my throat feels tight when I'm anxious", "my eyes swell shut from hay
-# fever every May", "my face is swollen from crying".
+# fever every May", "my face is swollen from crying", "tight after yelling at the game".
 EVERYDAY_CAUSE = re.compile(
     r"\bwhen(?:ever)? (?:i'?m|im|i am|i get|i feel) (?:anxious|nervous|stressed|upset|sad|emotional|crying)\b|"
     r"\b(?:when|after|from) (?:i )?cr(?:y|ying|ied)\b|\bpanic attacks?\b|"
     r"\b(?:hay ?fever|pollen|allerg\w* season|seasonal allerg\w*|every (?:spring|summer|fall|autumn|winter|year|may|april|june))\b|"
     r"\b(?:mosquito\w*|bug bites?)\b|"
+    r"\b(?:after|from) (?:yelling|shouting|screaming|singing|cheering)\b|"
     r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b", re.I)
 # Speech heard on a recording or a call, not the patient's own: "the words were all
 # garbled on the voicemail you left me".
