@@ -6,13 +6,16 @@ Two kinds of evidence, treated differently:
    found by the entity ruler, or a red-flag pattern (red_flag_patterns.yml: the
    same things said in many words, "I can barely swallow"; Spanish ones in the
    *_es.yml files next to them). Its answer comes first, whatever else the message
-   says: self-harm gets the crisis answer (988); trouble breathing, swallowing or
-   speaking or a severe allergic reaction gets the emergency answer (911); a
-   spread sign after an injection (double vision, a drooping eyelid, ...) gets
-   the urgent "contact the clinic today" answer. A phrase does not count when it
-   is negated ("no trouble breathing"), when it is a general question about
-   risks ("can Botox cause trouble swallowing?"), or, for a spread sign, when
-   nothing ties it to a treatment ("I've had double vision for years").
+   says: self-harm or putting one's affairs in order gets the crisis answer (988);
+   trouble breathing, swallowing or speaking or a severe allergic reaction gets
+   the emergency answer (911); a spread sign after an injection (double vision, a
+   drooping eyelid, ...) gets the urgent "contact the clinic today" answer. A
+   phrase does not count when it is negated ("no trouble breathing"), when it is
+   a general question about risks ("can Botox cause trouble swallowing?"), when
+   it has an everyday meaning or cause the message gives (a will "before my
+   knee surgery", swelling "from hay fever every May", trouble with big pills
+   "always have"), or, for a spread sign, when nothing ties it to a treatment
+   ("I've had double vision for years").
 2. The classifier alone predicting the crisis or emergency intent, with no such
    phrase. That must not replace the answer to the patient's question: the next
    intent in the ranking is answered instead (or the fallback, if it is unsure),
@@ -37,7 +40,9 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu_components import safety_notes
 
 RED_FLAG_ENTITY = "red_flag"
-CRISIS_FLAGS = {"self_harm"}
+# "affairs_in_order": giving things away, a will, funeral plans (red_flag_patterns*.yml);
+# a crisis sign unless the message gives an everyday reason for it.
+CRISIS_FLAGS = {"self_harm", "affairs_in_order"}
 EMERGENCY_FLAGS = {"breathing", "swallowing", "speaking", "allergic_reaction"}
 AFTER_TREATMENT_FLAGS = {"after_treatment"}
 # What the patient sees first when two kinds of flag are present.
@@ -70,6 +75,9 @@ RISK_QUESTION = re.compile(
     r"side effects?|risks?|chances? of|odds of|possible|normal to|likely|"
     # "how rare is anaphylaxis", "how common is trouble swallowing"
     r"how (?:rare|common|likely|often|frequent)|"
+    # "can an allergic reaction happen days later?"
+    r"(?:can|could|does|do|will|would|might|may) (?:it|they|that|this|an?|the|such)\b[^.!?\n]{0,40}"
+    r"\b(?:happen|occur|show up|appear|set in|come on|start)|"
     r"causa|causan|causar|provoca|provocan|provocar|produce|producen|producir|puede dar|pueden dar|"
     r"efectos? (?:secundarios?|adversos?)|riesgos?|posibilidad|probabilidad|posible|es normal|"
     r"normal que|normal tener|es comun|comun que|que tan (?:raro|rara|comun|frecuente|probable)|"
@@ -80,12 +88,13 @@ HYPOTHETICAL = re.compile(
     r"how do i know|how will i know|what should i (?:watch|look) (?:out )?for|"
     # "could I get double vision from it?" (but not "could I be having ...": that is now)
     r"(?:could|would|will|might) i (?:get|develop|end up with)|"
-    r"que pasa si|y si|si me|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
+    r"que pasa si|que (?:hago|hacer|debo hacer) si|y si|si me|si se (?:me|le)|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
     r"como sabria si)\b", re.I)
 # Something happening now or since a treatment: then it is a report, whatever else.
 HAPPENING = re.compile(
-    r"\b(?:since|now|today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
-    r"desde|ahora|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
+    r"\b(?:since(?! forever| i was (?:a )?(?:kid|child|little|young|baby|teen\w*)| childhood)|"
+    r"now|today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
+    r"desde(?! siempre| (?:nin[oa]|chic[oa]|chiquit[oa]|pequen[oa])\b)|ahora|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
     r"empeorando|empezo|empece|comenzo|en este momento)\b", re.I)
 # Something long past with nothing said about now: "my friend couldn't swallow after
 # her botox years ago, how often does that happen?" is a question, not a report.
@@ -93,6 +102,12 @@ LONG_PAST = re.compile(
     r"\b(?:(?:\d+|a few|few|several|many|some|two|three|ten) (?:years|yrs) (?:ago|back)|last year|"
     r"years ago|when i was (?:a kid|young|younger|little|a teen\w*)|back in (?:19|20)\d\d|"
     r"hace (?:\d+|unos|varios|muchos|dos|tres) anos|el ano pasado)\b", re.I)
+# A lifelong difficulty, not a new sign: "I have a hard time swallowing big pills, always
+# have", "me cuesta tragar las pastillas desde siempre".
+LIFELONG = re.compile(
+    r"\b(?:always (?:have|had|has|been)|all my life|my whole life|my entire life|since forever|"
+    r"since (?:i was (?:a )?(?:kid|child|little|young|baby|teen\w*)|childhood)|never (?:been|was) (?:good|able)|"
+    r"desde siempre|toda (?:mi|la) vida|desde (?:nin[oa]|chic[oa]|chiquit[oa]|pequen[oa]))\b", re.I)
 STILL_NOW = re.compile(
     r"\b(?:now|today|tonight|still|right now|this (?:morning|week)|ahora|hoy|todavia)\b", re.I)
 # Breathing hard from running (or laughing) is not an emergency sign ("out of breath from running
@@ -101,11 +116,15 @@ EXERTION = re.compile(
     r"\b(?:when|while|after|from|during|if) (?:i |im |i'm |he |she )?(?:go )?(?:run|running|ran|jog|jogging|"
     r"exercise|exercising|work out|working out|workouts?|sprint\w*|rush\w*|hurry\w*|hiking|hike|"
     r"climb\w* (?:stairs|a hill|hills)|(?:at )?the gym|sports?|cardio|laugh\w*)\b"
+    r"|\b(?:after|from|climbing|up|taking) (?:the |those |these |all the |a flight of |your |\d+ )?(?:stairs|steps|flights?)\b"
+
     r"|\b(?:cuando|al|despues de) (?:corro|correr|subo (?:las )?escaleras|subir (?:las )?escaleras|"
     r"hago ejercicio|hacer ejercicio|entreno|entrenar)\b", re.I)
+# "I think I'm just unfit": the patient's own explanation, anywhere in the message.
+UNFIT = re.compile(r"\b(?:unfit|out of shape|not fit|so unfit)\b", re.I)
 # ... unless it is new since a treatment: "can't breathe after climbing stairs since the botox".
 SINCE_A_TREATMENT = re.compile(
-    r"\b(?:since|after|following|desde|despues de|despues del)\b[^.!?\n]{0,30}"
+    r"\b(?:since(?! forever)|after|following|desde(?! siempre)|despues de|despues del)\b[^.!?\n]{0,30}"
     r"\b(?:botox|shots?|injections?|treatments?|inyeccion\w*|tratamiento|piquetes?)\b", re.I)
 # "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
 # "my nose is blocked, I can barely breathe through it").
@@ -114,6 +133,21 @@ THROUGH_THE_NOSE = re.compile(
     r"(?:my |his |her |the |one |la |mi )?(?:nose|nostrils?|nariz)", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# Tightness or swelling with an everyday cause the patient names, and nothing tied to a
+# treatment: "my throat feels tight when I'm anxious", "my eyes swell shut from hay
+# fever every May", "my face is swollen from crying", "tight after yelling at the game".
+EVERYDAY_CAUSE = re.compile(
+    r"\bwhen(?:ever)? (?:i'?m|im|i am|i get|i feel) (?:anxious|nervous|stressed|upset|sad|emotional|crying)\b|"
+    r"\b(?:when|after|from) (?:i )?cr(?:y|ying|ied)\b|\bpanic attacks?\b|"
+    r"\b(?:hay ?fever|pollen|allerg\w* season|seasonal allerg\w*|every (?:spring|summer|fall|autumn|winter|year|may|april|june))\b|"
+    r"\b(?:mosquito\w*|bug bites?)\b|"
+    r"\b(?:after|from) (?:yelling|shouting|screaming|singing|cheering)\b|"
+    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b", re.I)
+# Speech heard on a recording or a call, not the patient's own: "the words were all
+# garbled on the voicemail you left me".
+RECORDED_SPEECH = re.compile(
+    r"\b(?:voicemail|voice mail|recording|video|audio|transcript|subtitles|translation|website|email|letter|"
+    r"you left|you sent|buzon|grabacion)\b", re.I)
 # "Can't swallow the price" is a figure of speech.
 SWALLOW_FIGURATIVELY = re.compile(
     r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
@@ -131,11 +165,31 @@ BURDEN = re.compile(r"\b(?:burden|bother|nuisance|carga|estorbo|molestia)\b", re
 FINALITY = re.compile(r"\b(?:longer|anymore|any more|soon|forever|gone|dead|without me|sin mi|"
                       r"para siempre|mucho tiempo)\b", re.I)
 APOLOGY_TO_THE_CLINIC = re.compile(
-    r"\b(?:asking|questions?|calls?|calling|messages?|emails?|texts?|"
-    r"preguntando|preguntas?|llamadas?|llamando|mensajes?|correos?)\b", re.I)
+    r"\b(?:asking|questions?|calls?|calling|messages?|emails?|texts?|front desk|reception\w*|staff|"
+    r"nurses?|office|clinic|you guys|appointments?|reschedul\w*|"
+    r"preguntando|preguntas?|llamadas?|llamando|mensajes?|correos?|recepcion|clinica|citas?)\b", re.I)
+# "I don't want to be a burden to my daughter, is there a ride service?": wanting to
+# spare someone, not the warning sign, unless it says for how long ("anymore",
+# "ya no quiero ser una carga").
+NOT_WANTING_TO_BE = re.compile(
+    r"\b(?:don'?t|dont|do not|never|no) (?:want|wanna|wish|quiero|queria|quisiera)(?: to)? (?:be|become|ser|volverme)"
+    r"(?: a| an| such a| una| un)?\s*$", re.I)
+NOT_WANTING_ANY_MORE = re.compile(r"\bya no (?:quiero|queria|quisiera)\b", re.I)
 TO_THE_FAMILY = re.compile(
     r"\b(?:everyone|everybody|family|kids|children|husband|wife|partner|parents|mom|mum|dad|"
     r"familia|todos|hijos|hijas|esposo|esposa|padres)\b", re.I)
+# Everyday reasons to give things away or write a will.
+EVENT = (r"(?:surgery|operation|procedure|trip|travel|flight|botox|injections?|shots?|treatment|baby|"
+         r"deployment|cruise|holiday|vacation|cirugia|operacion|viaje|inyecciones?|tratamiento|bebe|procedimiento)")
+EVERYDAY_REASON = re.compile(
+    rf"\b(?:moving|we(?:'re| are) moving|(?:i|we) moved|relocat\w*|downsiz\w*|declutter\w*|clearing out|"
+    rf"clean\w* out|spring clean\w*|donat\w*|charity|garage sale|yard sale|make room|making room|have room|"
+    rf"(?:don'?t|dont|doesn'?t|doesnt|no longer) fit|outgrew|outgrown|too small|upgrad\w*|ya no (?:me|le) queda|"
+    rf"while (?:i|we) (?:travel\w*|am away|'?m away|are away|'?re away)|for the (?:week|weekend|trip|holidays?|summer)|"
+    rf"on (?:vacation|holiday)|(?:pet|dog|cat) ?sit\w*|mientras (?:viajo|estoy fuera)|"
+    rf"(?:before|ahead of|prior to) (?:my|the|our|a|his|her) (?:\w+ ){{0,2}}?{EVENT}|"
+    rf"me mudo|me voy a mudar|nos mudamos|mudanza|dono|donando|"
+    rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
 # A treatment that has not happened yet can't be behind a spread sign:
 # "my voice is hoarse from a cold, no injection yet".
 TREATMENT_WORD = r"(?:first )?(?:injections?|shots?|botox|treatments?)"
@@ -162,7 +216,7 @@ TREATMENT = (r"(?:injections?|injected|shots?|botox|botulinum|treatments?|treate
              r"inyeccion|inyecciones|inyectaron|inyectado|inyectada|piquetes?|pinchazos?|botulinica|"
              r"tratamiento|aplicacion|aplicaron|pusieron|cita|sesion|procedimiento|agujas?)")
 AFTER_A_TREATMENT = re.compile(
-    rf"\b(?:since|after|following|from|desde|despues de|despues del|tras|luego de|luego del)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
+    rf"\b(?:since(?! forever)|after|following|from|desde(?! siempre)|despues de|despues del|tras|luego de|luego del)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
     rf"|\b{TREATMENT}\b[^.!?\n]{{0,50}}\b(?:ago|yesterday|last week|this morning|now|"
     rf"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     rf"hace|ayer|la semana pasada|esta manana|ahora|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"
@@ -211,22 +265,49 @@ def is_long_past(text: Text, start: int, end: int) -> bool:
     return bool(LONG_PAST.search(clause_around(text, start, end))) and not STILL_NOW.search(text)
 
 
+def is_lifelong(text: Text) -> bool:
+    """A difficulty the patient has always had, with nothing new or since a treatment."""
+    return (bool(LIFELONG.search(text)) and not HAPPENING.search(text) and not STILL_NOW.search(text)
+            and not AFTER_A_TREATMENT.search(text))
+
+
 def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     """Breathless from running (and not new since a treatment), or breathing blocked
     only through the nose."""
     if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
-    return bool(EXERTION.search(clause_around(text, start, end))) and not SINCE_A_TREATMENT.search(text)
+    return ((bool(EXERTION.search(clause_around(text, start, end))) or bool(UNFIT.search(text)))
+            and not SINCE_A_TREATMENT.search(text))
 
 
 def is_said_lightly(text: Text, start: int, end: int) -> bool:
-    """A crisis phrase used as a figure of speech or as an apology to the clinic."""
+    """A crisis phrase used as a figure of speech, as an apology to the clinic, or as
+    not wanting to burden someone."""
     if FIGURE_OF_SPEECH_AFTER.match(text[end:]):
         return True
+    if not BURDEN.search(text[start:end]):
+        return False
     clause = clause_around(text, start, end)
-    return (bool(BURDEN.search(text[start:end])) and not FINALITY.search(clause)
-            and not TO_THE_FAMILY.search(clause)
+    if FINALITY.search(clause):
+        return False
+    before = text[max(0, start - 30):start] + text[start:end][:BURDEN.search(text[start:end]).start()]
+    if NOT_WANTING_TO_BE.search(before) and not NOT_WANTING_ANY_MORE.search(before):
+        return True
+    return (not TO_THE_FAMILY.search(clause)
             and bool(APOLOGY_TO_THE_CLINIC.search(text[max(0, start - 40):end + 40])))
+
+
+def has_an_everyday_cause(text: Text, start: int, end: int) -> bool:
+    """Tightness or swelling the patient puts down to anxiety, crying or a seasonal
+    allergy, with nothing happening since a treatment."""
+    return (bool(EVERYDAY_CAUSE.search(clause_around(text, start, end)))
+            and not SINCE_A_TREATMENT.search(text) and not HAPPENING.search(text))
+
+
+def has_an_everyday_reason(text: Text) -> bool:
+    """Giving things away or writing a will for a move, a clear-out or before a
+    surgery or trip ("putting my affairs in order before my knee surgery")."""
+    return bool(EVERYDAY_REASON.search(text))
 
 
 def level_of(flag: Text) -> Optional[Text]:
@@ -265,11 +346,18 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
             continue
         if level == "crisis" and is_said_lightly(text, start, end):
             continue
-        if level != "crisis" and (asks_about_a_risk(text, start, end) or is_long_past(text, start, end)):
+        if entity.get("value") == "affairs_in_order" and has_an_everyday_reason(text):
+            continue
+        if level != "crisis" and (asks_about_a_risk(text, start, end) or is_long_past(text, start, end)
+                                  or is_lifelong(text)):
             continue
         if entity.get("value") == "breathing" and is_exertion_or_nose(text, start, end):
             continue
         if entity.get("value") == "swallowing" and SWALLOW_FIGURATIVELY.match(text[end:]):
+            continue
+        if level == "emergency" and has_an_everyday_cause(text, start, end):
+            continue
+        if entity.get("value") == "speaking" and RECORDED_SPEECH.search(clause_around(text, start, end)):
             continue
         if level == "after_treatment" and (not AFTER_A_TREATMENT.search(text) or NO_TREATMENT_YET.search(text)):
             continue

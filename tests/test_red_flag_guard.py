@@ -177,3 +177,94 @@ def test_a_classifier_only_emergency_adds_no_911_line_when_the_patient_says_the_
 ])
 def test_a_blocked_nose_or_a_figure_of_speech_is_not_an_emergency(text, phrase, value):
     assert evidence_levels(text, [flag(text, phrase, value)]) == []
+
+
+# --- Issue 18, fourth round (tests/safety_dev3.yml): context rules ---
+@pytest.mark.parametrize("text, phrase", [
+    ("im putting my affairs in order before my knee surgery, can i get my records", "putting my affairs in order"),
+    ("writing my will before my first botox jk. is it safe", "writing my will"),
+    ("we're moving abroad so i'm giving away my things, please send my records", "giving away my things"),
+    ("i gave my cat to my sister for the week while i travel", "gave my cat"),
+    ("ya hice mi testamento antes de las inyecciones jaja", "hice mi testamento"),
+])
+def test_affairs_in_order_with_an_everyday_reason_is_not_a_crisis(text, phrase):
+    assert evidence_levels(text, [flag(text, phrase, "affairs_in_order")]) == []
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("i made a list of who gets what and put it with my will. its almost time", "put it with my will"),
+    ("gave my dog to my neighbour and paid all my bills. cancel everything please", "gave my dog"),
+])
+def test_affairs_in_order_alone_is_a_crisis(text, phrase):
+    assert evidence_levels(text, [flag(text, phrase, "affairs_in_order")]) == ["crisis"]
+
+
+@pytest.mark.parametrize("text, phrase, level", [
+    # Sparing someone is not the warning sign...
+    ("i dont want to be a burden to my daughter, is there a ride service", "burden to my daughter", None),
+    ("no quiero ser una carga para mi hija, ¿hay transporte?", "ser una carga", None),
+    ("i hate being a burden on the front desk but i need to move my appointment", "being a burden", None),
+    # ... unless it says for how long, or says the patient is one.
+    ("i dont want to be a burden to my family anymore", "burden to my family", "crisis"),
+    ("ya no quiero ser una carga para nadie", "ser una carga", "crisis"),
+    ("im a burden to my family", "a burden", "crisis"),
+])
+def test_not_wanting_to_be_a_burden_is_not_being_one(text, phrase, level):
+    assert evidence_levels(text, [flag(text, phrase, "self_harm")]) == ([level] if level else [])
+
+
+@pytest.mark.parametrize("text, phrase, value, level", [
+    # Lifelong trouble with big pills, or tightness and swelling put down to anxiety,
+    # crying or hay fever, with nothing since a treatment.
+    ("i have a hard time swallowing big pills, always have. is botox a pill", "hard time swallowing",
+     "swallowing", None),
+    ("me cuesta tragar las pastillas grandes desde siempre, ¿el botox es pastilla?", "me cuesta tragar",
+     "swallowing", None),
+    ("my throat feels tighter when i'm anxious but it's fine", "throat feels tight", "breathing", None),
+    ("my eyes swell shut from hay fever every may, ok for botox?", "eyes swell shut", "allergic_reaction", None),
+    ("the words were all garbled on the voicemail you left me", "garbled", "speaking", None),
+    ("i was out of breath resting after my long shift, i think i'm just unfit", "out of breath", "breathing", None),
+    # The same signs new since a treatment, or happening now, are reports.
+    ("i always had big pills trouble but since the botox i have a hard time swallowing anything",
+     "hard time swallowing", "swallowing", "emergency"),
+    ("my throat feels tight since the shot and i'm anxious", "throat feels tight", "breathing", "emergency"),
+    ("my eyes are swelling shut right now, hay fever or the botox?", "swelling shut", "allergic_reaction",
+     "emergency"),
+])
+def test_a_lifelong_or_everyday_cause_is_not_an_emergency_unless_it_is_new(text, phrase, value, level):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == ([level] if level else [])
+
+
+def test_when_a_sign_might_happen_is_a_question_about_a_risk():
+    assert risk_question("can an allergic reaction to botox happen days later", "allergic reaction")
+    assert risk_question("¿qué hago si se me hincha la garganta después del botox? es solo para saber",
+                         "se me hincha la garganta")
+    assert not risk_question("can you help, an allergic reaction started an hour after the shot",
+                             "allergic reaction")
+
+
+@pytest.mark.parametrize("text, level", [
+    # One message per warning-sign category, in words none of the development sets use.
+    ("i keep praying god takes me in my sleep", "crisis"),
+    ("no need to book the follow up, i doubt ill still be alive by then", "crisis"),
+    ("they'd all be free of me if i took myself out of the picture", "crisis"),
+    ("i wrote letters to each of my kids and my wife last night", "crisis"),
+    ("my dad's gun is in the safe and it's all i can think about", "crisis"),
+    ("if i vanished nobody would notice for weeks", "crisis"),
+    ("ive been burning myself on purpose when the migraine is bad", "crisis"),
+    ("nadie se daría cuenta si me muero", "crisis"),
+    ("food keeps going down the wrong way and coming back up since the shot", "emergency"),
+    ("my airway feels like it's shrinking", "emergency"),
+    # Look-alikes that share their words.
+    ("i hope the botox finally kills these migraines", None),
+    ("hoping i dont wake up with a migraine tomorrow, big day", None),
+    ("i collect my pills from the pharmacy on friday", None),
+    ("i cant see myself making it to the 8am slot, anything later?", None),
+    ("my husband will kill me if i spend this much", None),
+    ("mi esposo me va a matar si gasto tanto", None),
+])
+def test_the_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
