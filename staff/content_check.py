@@ -171,6 +171,7 @@ def wording_texts(wording: Dict[str, Any], file_label: str, fill: Callable[..., 
     """A clinic messages file (either language), as message_texts describes."""
     section_values = section_values or {}
     condition_names = list((wording.get("condition_names") or {}).values())
+    time_zone_names = (wording.get("hours") or {}).get("time_zones") or {}
     yield PatientText(f"{file_label} condition_names", "options",
                       options_text([name.capitalize() for name in condition_names]))
     for section, entries in wording.items():
@@ -179,6 +180,8 @@ def wording_texts(wording: Dict[str, Any], file_label: str, fill: Callable[..., 
         labels = []
         for key, value in entries.items():
             name = f"{file_label} {section}.{key}"
+            if isinstance(value, dict):  # names measured inside the texts that use them (time zones)
+                continue
             if isinstance(value, list):  # options: {title, payload}
                 yield PatientText(name, "options", options_text([fill(o["title"]) for o in value]))
             elif key.endswith("_button"):
@@ -186,6 +189,9 @@ def wording_texts(wording: Dict[str, Any], file_label: str, fill: Callable[..., 
             elif "{condition}" in value:
                 for condition in condition_names:
                     yield PatientText(f"{name} ({condition})", "message", fill(value, condition=condition))
+            elif "{timezone}" in value:
+                for zone in sorted(set(time_zone_names.values())):
+                    yield PatientText(f"{name} ({zone})", "message", fill(value, timezone=zone))
             else:
                 yield PatientText(name, "message", fill(value, **section_values.get(section, {})))
         if labels:

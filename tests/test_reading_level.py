@@ -60,8 +60,9 @@ def test_every_kind_of_patient_text_is_measured():
     measured = " ".join(t.name for t in message_texts())
     for section, entries in messages.items():
         for key in entries:
+            # Names (conditions, time zones) are measured inside the texts that use them.
             assert f"{section}.{key}" in measured or f"{section} buttons" in measured \
-                or section == "condition_names", f"{section}.{key}"
+                or section == "condition_names" or isinstance(entries[key], dict), f"{section}.{key}"
     actions = {m.name.split()[0] for m in action_messages()}
     assert {"action_clinic_hours", "action_who_treats", "action_insurance_plans", "action_consultation_fee",
             "action_ask_preferred_time", "action_ask_booking_confirmed", "action_ask_condition",
