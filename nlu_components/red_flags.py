@@ -62,6 +62,10 @@ NEGATION_WINDOW_WORDS = 4
 # living"): only a denial right before the phrase counts ("I'm not suicidal",
 # "no quiero morir").
 CRISIS_DENIALS = {"not", "never", "no", "nunca"}
+# ... with these words between the denial and the phrase: "no estoy pensando en hacerme
+# daño", "I'm not thinking about hurting myself".
+DENIAL_FILLERS = {"am", "really", "even", "thinking", "planning", "going", "about", "of", "to",
+                  "estoy", "estaba", "he", "estado", "pensando", "planeando", "en", "voy", "a"}
 # Spanish "y"/"e" ("and") end a clause too: in "no puedo dormir y me cuesta respirar"
 # the "no" belongs to the sleeping, not to the breathing.
 CLAUSE_BREAK = re.compile(
@@ -75,6 +79,8 @@ RISK_QUESTION = re.compile(
     r"side effects?|risks?|chances? of|odds of|possible|normal to|likely|"
     # "how rare is anaphylaxis", "how common is trouble swallowing"
     r"how (?:rare|common|likely|often|frequent)|"
+    # "has anyone ever stopped breathing from botox?", "¿alguien ha dejado de respirar?"
+    r"(?:has|have|did|does|do) (?:anyone|anybody|someone|somebody|people) (?:ever )?|alguien (?:ha|se ha|le ha)|"
     # "can an allergic reaction happen days later?"
     r"(?:can|could|does|do|will|would|might|may) (?:it|they|that|this|an?|the|such)\b[^.!?\n]{0,40}"
     r"\b(?:happen|occur|show up|appear|set in|come on|start)|"
@@ -113,7 +119,7 @@ STILL_NOW = re.compile(
 # Breathing hard from running (or laughing) is not an emergency sign ("out of breath from running
 # to make my appointment"); "out of breath just walking to the bathroom" is.
 EXERTION = re.compile(
-    r"\b(?:when|while|after|from|during|if) (?:i |im |i'm |he |she )?(?:go )?(?:run|running|ran|jog|jogging|"
+    r"\b(?:when|while|after|from|during|if) (?:i |im |i'm |he |she |a |my |the )?(?:go )?(?:run|running|ran|jog|jogging|"
     r"exercise|exercising|work out|working out|workouts?|sprint\w*|rush\w*|hurry\w*|hiking|hike|"
     r"climb\w* (?:stairs|a hill|hills)|(?:at )?the gym|sports?|cardio|laugh\w*)\b"
     r"|\b(?:after|from|climbing|up|taking) (?:the |those |these |all the |a flight of |your |\d+ )?(?:stairs|steps|flights?)\b"
@@ -126,11 +132,13 @@ UNFIT = re.compile(r"\b(?:unfit|out of shape|not fit|so unfit)\b", re.I)
 SINCE_A_TREATMENT = re.compile(
     r"\b(?:since(?! forever)|after|following|desde(?! siempre)|despues de|despues del)\b[^.!?\n]{0,30}"
     r"\b(?:botox|shots?|injections?|treatments?|inyeccion\w*|tratamiento|piquetes?)\b", re.I)
+# "Can I run after botox?" asks about later; it does not tie today's breathlessness to a treatment.
+QUESTION_ABOUT_LATER = re.compile(r"\b(?:can|could|should|may) (?:i|we|he|she)\b[^.!?\n,]*", re.I)
 # "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
 # "my nose is blocked, I can barely breathe through it").
 THROUGH_THE_NOSE = re.compile(
-    r"\s*(?:well |properly |right |good )?(?:through|thru|out of|with|by|por|con) "
-    r"(?:my |his |her |the |one |la |mi )?(?:nose|nostrils?|nariz)", re.I)
+    r"\s*(?:well |properly |right |good )?(?:(?:through|thru|out of|por) (?:[a-z]+ ){0,4}?|(?:with|by|con) "
+    r"(?:my |his |her |the |one |la |mi )?)(?:nose|nostrils?|nariz)\b", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
 # Tightness or swelling with an everyday cause the patient names, and nothing tied to a
@@ -148,6 +156,12 @@ EVERYDAY_CAUSE = re.compile(
 RECORDED_SPEECH = re.compile(
     r"\b(?:voicemail|voice mail|recording|video|audio|transcript|subtitles|translation|website|email|letter|"
     r"you left|you sent|buzon|grabacion)\b", re.I)
+# Pills too big to swallow are about their size, not a new sign: "the migraine pills are
+# so big they're hard to swallow, can I crush them?"
+BIG_PILLS = re.compile(
+    r"\b(?:pills?|capsules?|tablets?|pastillas?|capsulas?|tabletas?)\b[^.!?\n]{0,30}\b(?:big|large|huge|giant|size|"
+    r"crush\w*|split\w*|grandes?|enormes?|tamano|partir\w*|triturar\w*|machacar\w*)\b"
+    r"|\b(?:big|large|huge|giant|grandes?)\b[^.!?\n]{0,10}\b(?:pills?|capsules?|tablets?|pastillas?)\b", re.I)
 # "Can't swallow the price" is a figure of speech.
 SWALLOW_FIGURATIVELY = re.compile(
     r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
@@ -157,17 +171,49 @@ FIGURE_OF_SPEECH_AFTER = re.compile(
     r"\s*(?:of|from|de|del) (?:la |el |pura |puro |tanta |tanto )?(?:embarrass\w*|shame|laugh\w*|boredom|"
     r"cringe|heat|hunger|curiosity|envy|jealousy|pena|verguenza|risa|calor|hambre|sueno|aburrimiento|"
     r"envidia|celos|ganas|frio|nervios)\b", re.I)
+# "I can't do this anymore with the insurance runaround": frustration with a named
+# thing, not with living (a crisis if it is "with my life").
+AT_A_THING_AFTER = re.compile(
+    r"\s*(?:with|about|over|con) (?:the|these|this|that|those|your|all (?:the|these|this|that)|my|el|la|los|las|este|esta|estos|estas)"
+    r" (?!life\b|living\b|myself\b|vida\b|existence\b)", re.I)
+CANT_TAKE_IT = re.compile(
+    r"\b(?:can'?t|cant|cannot|can not) (?:do|take|handle|deal with|stand|cope with) (?:this|it|that)\b", re.I)
+# A goodbye to someone who died or is dying, or a late relative's things given away, is
+# grief: "I said goodbye to my mom at hospice", "gave away my late husband's clothes".
+FAREWELL_OR_GIVING = re.compile(
+    r"\b(?:good ?byes?|farewells?|despedi\w*|despedida|gave|give|giving|given|regal\w*)\b", re.I)
+LOSS = re.compile(
+    r"\b(?:late (?:husband|wife|partner|mom|mum|mother|dad|father|son|daughter|brother|sister|grand\w+)(?:'?s)?|"
+    r"passed away|passed (?:on|in|last)|died|funeral|hospice|memorial|deathbed|(?:at|in) the hospital|"
+    r"falleci\w*|murio|difunt\w*|velorio|hospicio|en el hospital|en paz descanse)\b", re.I)
+# A goodbye letter to a pet, a home or a job: "wrote a goodbye letter to my dog before
+# I left for college".
+TO_A_PET_OR_A_PLACE = re.compile(
+    r"\s*(?:to|for|a|para) (?:my|our|the|his|her|mi|mis|nuestro|nuestra|el|la) (?:old |sweet |little |viej[oa] )?"
+    r"(?:dogs?|cats?|pets?|pupp(?:y|ies)|kittens?|hamsters?|fish|horses?|house|home|apartment|flat|car|job|office|"
+    r"hometown|city|childhood home|perr\w+|gat\w+|mascotas?|casa|trabajo|departamento|ciudad)\b", re.I)
+# Old self-harm scars are a question about scars: "botox for self harm scars".
+SCARS_AFTER = re.compile(r"\s*(?:scars?|scarring)\b", re.I)
+# Pills taken all at once as a routine: "I take all my pills in the morning".
+PILLS = re.compile(r"\b(?:pills|meds|medications?|medicines?|tablets|capsules|pastillas|medicinas|pildoras)\b", re.I)
+ROUTINE = re.compile(
+    r"\b(?:in the morning|every (?:morning|night|day|evening)|each (?:morning|night|day)|at (?:night|bedtime|breakfast|"
+    r"dinner|lunch)|with (?:breakfast|dinner|lunch|food|a meal|meals|water|my coffee)|before bed|daily|"
+    r"en la manana|en las mananas|por la manana|en la noche|por la noche|cada (?:manana|noche|dia)|todos los dias|"
+    r"con el desayuno|con la comida|con la cena|al desayunar|antes de dormir)\b", re.I)
 # "I feel like a burden asking so many questions, sorry": a burden to the clinic's
 # staff, about asking or calling, is politeness, not the warning sign (a burden to
 # one's family, which counts even with an apology: "sorry I'm such a burden on my kids").
-BURDEN = re.compile(r"\b(?:burden|bother|nuisance|carga|estorbo|molestia)\b", re.I)
+BURDEN = re.compile(r"\b(?:burden|bother|nuisance|problem|carga|estorbo|molestia)\b", re.I)
 # ... unless its clause says it won't be for long: "I won't be a bother much longer".
 FINALITY = re.compile(r"\b(?:longer|anymore|any more|soon|forever|gone|dead|without me|sin mi|"
                       r"para siempre|mucho tiempo)\b", re.I)
 APOLOGY_TO_THE_CLINIC = re.compile(
     r"\b(?:asking|questions?|calls?|calling|messages?|emails?|texts?|front desk|reception\w*|staff|"
     r"nurses?|office|clinic|you guys|appointments?|reschedul\w*|"
-    r"preguntando|preguntas?|llamadas?|llamando|mensajes?|correos?|recepcion|clinica|citas?)\b", re.I)
+    r"preguntando|preguntas?|llamadas?|llamando|mensajes?|correos?|recepcion|clinica|citas?|"
+    # Asking someone for a lift: "me siento una carga pidiéndole a mi hijo que me lleve".
+    r"pidiendo\w*|pedirle\w*|pedir)\b", re.I)
 # "I don't want to be a burden to my daughter, is there a ride service?": wanting to
 # spare someone, not the warning sign, unless it says for how long ("anymore",
 # "ya no quiero ser una carga").
@@ -189,6 +235,11 @@ EVERYDAY_REASON = re.compile(
     rf"on (?:vacation|holiday)|(?:pet|dog|cat) ?sit\w*|mientras (?:viajo|estoy fuera)|"
     rf"(?:before|ahead of|prior to) (?:my|the|our|a|his|her) (?:\w+ ){{0,2}}?{EVENT}|"
     rf"me mudo|me voy a mudar|nos mudamos|mudanza|dono|donando|"
+    # A life event: baby things once the family is complete, a will after a wedding or on
+    # a lawyer's advice ("updated my will after the wedding, my lawyer says everyone should").
+    rf"baby (?:clothes|things|stuff|gear)|done having (?:kids|babies|children)|ropa de bebe|"
+    rf"(?:after|since) (?:the|my|our) (?:wedding|marriage|divorce|retirement)|lawyer|attorney|estate planning|"
+    rf"(?:despues de|desde) (?:la|mi|el|nuestra) (?:boda|divorcio|jubilacion|matrimonio)|abogad[oa]|notari[oa]|"
     rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
 # A treatment that has not happened yet can't be behind a spread sign:
 # "my voice is hoarse from a cold, no injection yet".
@@ -239,6 +290,8 @@ def is_negated(text: Text, start: int, crisis: bool = False) -> bool:
     """Whether a negation word stands just before `start` in the same clause."""
     words = WORD.findall(CLAUSE_BREAK.split(text[:start])[-1].lower())
     if crisis:
+        while len(words) > 1 and words[-1] in DENIAL_FILLERS:
+            words = words[:-1]
         return bool(words) and words[-1] in CRISIS_DENIALS
     return bool(NEGATIONS & set(words[-NEGATION_WINDOW_WORDS:]))
 
@@ -277,13 +330,15 @@ def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
     return ((bool(EXERTION.search(clause_around(text, start, end))) or bool(UNFIT.search(text)))
-            and not SINCE_A_TREATMENT.search(text))
+            and not SINCE_A_TREATMENT.search(QUESTION_ABOUT_LATER.sub(" ", text)))
 
 
 def is_said_lightly(text: Text, start: int, end: int) -> bool:
     """A crisis phrase used as a figure of speech, as an apology to the clinic, or as
     not wanting to burden someone."""
     if FIGURE_OF_SPEECH_AFTER.match(text[end:]):
+        return True
+    if CANT_TAKE_IT.search(text[start:end]) and AT_A_THING_AFTER.match(text[end:]):
         return True
     if not BURDEN.search(text[start:end]):
         return False
@@ -295,6 +350,18 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
         return True
     return (not TO_THE_FAMILY.search(clause)
             and bool(APOLOGY_TO_THE_CLINIC.search(text[max(0, start - 40):end + 40])))
+
+
+def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
+    """Crisis words about grief, a pet, old scars or a daily routine: a goodbye at a
+    deathbed, a goodbye letter to a dog, "botox for self harm scars", "I take all my
+    pills in the morning"."""
+    phrase = text[start:end]
+    if FAREWELL_OR_GIVING.search(phrase) and (LOSS.search(text) or TO_A_PET_OR_A_PLACE.match(text[end:])):
+        return True
+    if re.search(r"self[- ]?harm", phrase) and SCARS_AFTER.match(text[end:]):
+        return True
+    return bool(PILLS.search(phrase)) and bool(ROUTINE.search(clause_around(text, start, end)))
 
 
 def has_an_everyday_cause(text: Text, start: int, end: int) -> bool:
@@ -344,7 +411,7 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
         start, end = entity["start"], entity["end"]
         if is_negated(text, start, crisis=level == "crisis"):
             continue
-        if level == "crisis" and is_said_lightly(text, start, end):
+        if level == "crisis" and (is_said_lightly(text, start, end) or has_an_everyday_meaning(text, start, end)):
             continue
         if entity.get("value") == "affairs_in_order" and has_an_everyday_reason(text):
             continue
@@ -353,7 +420,9 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
             continue
         if entity.get("value") == "breathing" and is_exertion_or_nose(text, start, end):
             continue
-        if entity.get("value") == "swallowing" and SWALLOW_FIGURATIVELY.match(text[end:]):
+        if entity.get("value") == "swallowing" and (
+                SWALLOW_FIGURATIVELY.match(text[end:])
+                or (BIG_PILLS.search(text) and not AFTER_A_TREATMENT.search(text) and not HAPPENING.search(text))):
             continue
         if level == "emergency" and has_an_everyday_cause(text, start, end):
             continue

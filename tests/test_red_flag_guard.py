@@ -268,3 +268,74 @@ def test_the_patterns_capture_a_category_not_a_sentence(text, level):
     GUARD.process([message])
     expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
     assert message.get("intent")["name"] == expected
+
+
+# --- Issue 18, fifth round (tests/safety_dev4.yml): everyday meanings of crisis words ---
+@pytest.mark.parametrize("text, phrase, level", [
+    # Pills taken as a routine, a goodbye to a pet or at a deathbed, old scars, frustration
+    # with a named thing, a denial a few words back, "a problem" to the front desk ...
+    ("I take all my pills in the morning, is that ok before botox", "take all my pills", None),
+    ("wrote a goodbye letter to my dog before i left for college lol", "goodbye letter", None),
+    ("do you do botox for self harm scars", "self harm", None),
+    ("i said goodbye to my mom at hospice last month, can i move my appointment", "said goodbye", None),
+    ("honestly i cant do this anymore with the insurance runaround", "cant do this anymore", None),
+    ("no estoy pensando en hacerme daño, solo estoy cansada", "hacerme daño", None),
+    ("i wont be a problem for the front desk this time, i have my forms", "wont be a problem for", None),
+    # ... while the same words count when they say what they say.
+    ("im going to take all my pills tonight", "take all my pills", "crisis"),
+    ("i wrote a goodbye letter to my kids", "goodbye letter", "crisis"),
+    ("relapsed on self harm last night", "self harm", "crisis"),
+    ("i cant do this anymore with my life", "cant do this anymore", "crisis"),
+    ("ya no puedo, estoy pensando en hacerme daño", "hacerme daño", "crisis"),
+    ("i wont be a problem for anyone much longer", "wont be a problem for", "crisis"),
+])
+def test_crisis_words_with_an_everyday_meaning_are_not_evidence(text, phrase, level):
+    assert evidence_levels(text, [flag(text, phrase, "self_harm")]) == ([level] if level else [])
+
+
+@pytest.mark.parametrize("text, phrase, value, level", [
+    ("i have a deviated septum and cant breathe through one side of my nose", "cant breathe", "breathing", None),
+    ("the migraine pills are so big they're hard to swallow, can i crush them", "hard to swallow",
+     "swallowing", None),
+    ("has anyone ever stopped breathing from botox", "stopped breathing", "breathing", None),
+    ("after a run i was gasping for a while, thats normal for me. can i run after botox", "gasping",
+     "breathing", None),
+    # New since a treatment, they are reports.
+    ("since the neck botox the pills are so big i can't swallow them", "can't swallow", "swallowing",
+     "emergency"),
+    ("after a run yesterday i was gasping, and since the shots i still am", "gasping", "breathing", "emergency"),
+])
+def test_everyday_breath_and_swallowing_stories_are_not_emergencies(text, phrase, value, level):
+    assert evidence_levels(text, [flag(text, phrase, value)]) == ([level] if level else [])
+
+
+@pytest.mark.parametrize("text, level", [
+    # One message per warning-sign category the fifth round added, in new words.
+    ("some nights i hope my heart just stops in my sleep", "crisis"),
+    ("dont send the june reminder, theres no june for me", "crisis"),
+    ("by the time my sister finds this it will be over", "crisis"),
+    ("i checked how high the bridge on route 9 is", "crisis"),
+    ("my morphine is stashed in the closet", "crisis"),
+    ("nobody would find me for days", "crisis"),
+    ("the last time i felt this low i woke up in intensive care", "crisis"),
+    ("i hold a lighter to my arm until it blisters", "crisis"),
+    ("mi hijo se está cortando", "crisis"),
+    ("ojalá me diera un infarto mientras duermo", "crisis"),
+    ("its like breathing through a coffee stirrer", "emergency"),
+    ("i gag on every mouthful since the shots", "emergency"),
+    ("me chilla el pecho desde ayer", "emergency"),
+    # Look-alikes that share their words.
+    ("my husband stood on the edge of the balcony to fix the light", None),
+    ("i have my oxycodone saved for after the knee surgery", None),
+    ("the last time i felt like this i ended up in the ER with a migraine, can botox prevent that", None),
+    ("my friend sent me her passwords just in case she loses her phone on the trip", None),
+    ("i gave my nephew my guitar while i still can play it with him, my hands are getting stiff", None),
+    ("mi papá dice que estaríamos mejor sin el perro, ¿puedo traerlo?", None),
+    ("me mato trabajando todos los días, por eso tengo migrañas", None),
+    ("ya no voy a estar para la cita del martes, me voy de viaje", None),
+])
+def test_the_fifth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
