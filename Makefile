@@ -85,11 +85,13 @@ test-deps:
 	fi
 
 # The whole suite in two processes, one per core (see tests/conftest.py); prints
-# the 15 slowest tests (pytest.ini). The suite checks the data strictly itself
-# (rasa data validate --fail-on-warnings, tests/test_data_validate.py), so training
-# for it skips Rasa's own check, which reads all the data once more (about 15 s).
-test: TRAIN_OPTIONS := --skip-validation
-test: $(MODEL) test-deps
+# the 15 slowest tests (pytest.ini). Debian's packages download while Python's install
+# and the model trains (-j2): on a new machine that is over a minute. The suite checks
+# the data strictly itself (rasa data validate --fail-on-warnings,
+# tests/test_data_validate.py), so training for it skips Rasa's own check, which
+# reads all the data once more (about 15 s).
+test:
+	@$(MAKE) --no-print-directory -j2 test-deps $(MODEL) TRAIN_OPTIONS=--skip-validation
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The unit tier only: nothing that starts a server. The everyday loop. It validates

@@ -434,6 +434,17 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     return levels
 
 
+def denied_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
+    """The safety levels that `text` names only to deny ("no blurry vision, all good")."""
+    text = fold(text)
+    negated: Dict[Text, List[bool]] = {}
+    for entity in entities:
+        level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
+        if level is not None:
+            negated.setdefault(level, []).append(is_negated(text, entity["start"], crisis=level == "crisis"))
+    return [level for level, each in negated.items() if all(each)]
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
@@ -492,10 +503,15 @@ class RedFlagGuard(GraphComponent):
         entities = message.get(ENTITIES) or []
         text = message.get(TEXT) or ""
         # Patterns are written without accents: they read the folded text (same offsets).
-        levels = evidence_levels(text, entities + pattern_flags(fold(text), self._patterns))
+        flags = entities + pattern_flags(fold(text), self._patterns)
+        levels = evidence_levels(text, flags)
         if levels:
             first = min(levels, key=LEVELS.index)
             self._put_first(message, self._intent_of_level[first], 1.0)
+        elif ((message.get(INTENT) or {}).get("name") == self._intent_of_level["after_treatment"]
+              and "after_treatment" in denied_levels(text, flags)):
+            # The classifier heard the spread sign that the patient says is not there.
+            self._put_first(message, *self._next_answer(message, self._intent_of_level["after_treatment"]))
         else:
             self._keep_the_question(message)
         # The flags did their job; keep them out of slots and entity evaluation.
@@ -510,10 +526,7 @@ class RedFlagGuard(GraphComponent):
             return
         kind, threshold = predicted
         confidence = float(intent.get("confidence") or 0.0)
-        answer, answer_confidence = self._next_answer(message)
-        if answer_confidence < self._config["fallback_threshold"]:
-            answer, answer_confidence = self._config["fallback_intent"], confidence
-        self._put_first(message, answer, answer_confidence)
+        self._put_first(message, *self._next_answer(message))
         if kind == "emergency" and SIGNS_ARE_FINE.search(fold(message.get(TEXT) or "")):
             return
         if confidence >= threshold:
@@ -521,12 +534,16 @@ class RedFlagGuard(GraphComponent):
             message.set(safety_notes.PARSE_KEY, note, add_to_output=True)
             safety_notes.leave(kind)
 
-    def _next_answer(self, message: Message) -> Tuple[Text, float]:
-        demoted = set(self._classifier_only) | {self._config["fallback_intent"]}
+    def _next_answer(self, message: Message, *also_demoted: Text) -> Tuple[Text, float]:
+        """The first intent in the ranking that is no red flag, or the fallback below its threshold."""
+        demoted = set(self._classifier_only) | {self._config["fallback_intent"], *also_demoted}
         for entry in message.get(INTENT_RANKING_KEY) or []:
             if entry.get("name") not in demoted:
-                return entry["name"], float(entry.get("confidence") or 0.0)
-        return self._config["fallback_intent"], 0.0
+                confidence = float(entry.get("confidence") or 0.0)
+                if confidence >= self._config["fallback_threshold"]:
+                    return entry["name"], confidence
+                break
+        return self._config["fallback_intent"], float((message.get(INTENT) or {}).get("confidence") or 0.0)
 
     @staticmethod
     def _put_first(message: Message, intent_name: Text, confidence: float) -> None:

@@ -92,6 +92,26 @@ def test_no_trouble_breathing_but_a_drooping_eyelid_since_the_shot_is_urgent():
     assert message.get("intent")["name"] == "report_symptoms_after_treatment"
 
 
+def test_a_spread_sign_the_patient_denies_does_not_get_the_urgent_answer_from_the_classifier():
+    text = "no blurry vision after the shots, how long until it works"
+    message = parsed(text, "report_symptoms_after_treatment", 0.6,
+                     [("report_symptoms_after_treatment", 0.6), ("ask_onset", 0.35)],
+                     entities=[flag(text, "blurry vision", "after_treatment")])
+    GUARD.process([message])
+    assert message.get("intent") == {"name": "ask_onset", "confidence": 0.35}
+
+    # A second sign, not denied, still counts; and without a denied phrase the
+    # classifier's urgent answer stands.
+    text = "no blurry vision but my eyelid is drooping since the botox"
+    message = parsed(text, "ask_onset", 0.6, entities=[
+        flag(text, "blurry vision", "after_treatment"), flag(text, "eyelid is drooping", "after_treatment")])
+    GUARD.process([message])
+    assert message.get("intent")["name"] == "report_symptoms_after_treatment"
+    message = parsed("i feel weird since the shots", "report_symptoms_after_treatment", 0.6)
+    GUARD.process([message])
+    assert message.get("intent")["name"] == "report_symptoms_after_treatment"
+
+
 def test_the_classifier_alone_does_not_replace_the_answer_it_adds_a_gentle_line():
     message = parsed("nothing works and I'm so tired of it all, will insurance pay", "express_crisis", 0.79,
                      [("express_crisis", 0.79), ("ask_insurance", 0.12), ("greet", 0.05)])
