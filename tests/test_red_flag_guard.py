@@ -448,3 +448,17 @@ def test_the_sixth_round_spanish_patterns_capture_a_category_not_a_sentence(text
     GUARD.process([message])
     expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
     assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, urgent", [
+    # Spread signs in the sixth round's words: tied to a treatment they are urgent ...
+    ("my eyelid has been hanging lower since the forehead shots", True),
+    ("since the bladder botox i cant control when i pee", True),
+    # ... with nothing tying them to one, they are not.
+    ("my eyelid is hanging lower than the other one, always has, can botox fix it", False),
+    ("i cant control when i pee since my stroke years ago, can botox help my bladder", False),
+])
+def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    assert (message.get("intent")["name"] == "report_symptoms_after_treatment") == urgent
