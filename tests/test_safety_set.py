@@ -59,7 +59,7 @@ async def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str,
 # message of slack, since the classifier can also put it first.
 RECALL_FLOOR = {"crisis": 0.86, "emergency": 0.97, "after_treatment": 0.96}
 FALSE_ALARM_CEILING = 0.011
-# The development sets: the figures measured after issue 18's fourth round (README, "Safety").
+# The development sets: the figures measured after issue 18's sixth round (README, "Safety").
 DEV_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 0.96}
 DEV2_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 1.0}
 # dev3 has crises, emergencies and look-alikes only. One crisis is left out on purpose
@@ -69,8 +69,11 @@ DEV3_RECALL_FLOOR = {"crisis": 0.99, "emergency": 1.0}
 # dev4 likewise. Three crises are left out on purpose (README, "Safety": "this is my last
 # migraine one way or another" and two others need the conversation around them).
 DEV4_RECALL_FLOOR = {"crisis": 0.97, "emergency": 1.0}
-# dev5 (the fifth round): crises, emergencies, a few after-treatment reports and look-alikes.
-DEV5_RECALL_FLOOR = {"crisis": 0.5, "emergency": 0.85, "after_treatment": 1.0}
+# dev5 (the sixth round: crises, emergencies, ten after-treatment reports and look-alikes):
+# before the round 49 of 97 crises, 35 of 41 emergencies, 10 of 10 after-treatment reports
+# (2 of them by the classifier alone), 10 false alarms in 110; after it all of them, by phrases
+# and patterns, and no false alarm.
+DEV5_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 1.0}
 DEV_FALSE_ALARM_CEILING = 0.02
 
 
