@@ -65,7 +65,17 @@ CRISIS_DENIALS = {"not", "never", "no", "nunca"}
 # ... with these words between the denial and the phrase: "no estoy pensando en hacerme
 # daño", "I'm not thinking about hurting myself".
 DENIAL_FILLERS = {"am", "really", "even", "thinking", "planning", "going", "about", "of", "to",
-                  "estoy", "estaba", "he", "estado", "pensando", "planeando", "en", "voy", "a"}
+                  "estoy", "estaba", "he", "estado", "pensando", "planeando", "en", "voy", "a",
+                  # "no thoughts of suicide", "I've never thought about killing myself", "no
+                  # tengo pensamientos de suicidio", "no pienso hacerme daño" (sixth round).
+                  "thoughts", "thought", "having", "had", "any", "ever",
+                  "tengo", "tenido", "pensamientos", "ideas", "de", "pienso", "pensado"}
+# ... but a denial of the past is not one of now: "I never had thoughts of suicide until
+# this year", "... before, but lately I do", "nunca había pensado en matarme hasta ahora".
+NOT_UNTIL_NOW = re.compile(
+    r"^[^.!?\n]{0,40}?\b(?:until|till|til|before (?:now|this|today|lately|recently|these)|but (?:now|lately|recently|"
+    r"these days|this (?:week|month|year))|lately|recently|these days|hasta (?:ahora|que|hace|este|esta)|"
+    r"pero (?:ahora|ultimamente|ya)|ultimamente)\b", re.I)
 # Spanish "y"/"e" ("and") end a clause too: in "no puedo dormir y me cuesta respirar"
 # the "no" belongs to the sleeping, not to the breathing.
 CLAUSE_BREAK = re.compile(
@@ -79,6 +89,8 @@ RISK_QUESTION = re.compile(
     r"side effects?|risks?|chances? of|odds of|possible|normal to|likely|"
     # "how rare is anaphylaxis", "how common is trouble swallowing"
     r"how (?:rare|common|likely|often|frequent)|"
+    # "what are the signs of an allergic reaction to botox", "¿cuáles son los síntomas de ...?"
+    r"(?:warning )?(?:signs?|symptoms?) (?:of|to watch for|to look for)|(?:sintomas|senales|signos) de|"
     # "has anyone ever stopped breathing from botox?", "¿alguien ha dejado de respirar?"
     r"(?:has|have|did|does|do) (?:anyone|anybody|someone|somebody|people) (?:ever )?|alguien (?:ha|se ha|le ha)|"
     # "can an allergic reaction happen days later?"
@@ -94,6 +106,9 @@ HYPOTHETICAL = re.compile(
     r"how do i know|how will i know|what should i (?:watch|look) (?:out )?for|"
     # "could I get double vision from it?" (but not "could I be having ...": that is now)
     r"(?:could|would|will|might) i (?:get|develop|end up with)|"
+    # "could botox for spasmodic dysphonia make me unable to talk for a while?"
+    r"(?:can|could|would|will|might) (?:it|that|this|botox|dysport|xeomin|the (?:shots?|injections?|botox|treatment))\b"
+    r"[^.!?\n]{0,40}\bmake (?:me|you|him|her|someone|people)|"
     r"que pasa si|que (?:hago|hacer|debo hacer) si|y si|si me|si se (?:me|le)|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
     r"como sabria si)\b", re.I)
 # Something happening now or since a treatment: then it is a report, whatever else.
@@ -194,6 +209,23 @@ TO_A_PET_OR_A_PLACE = re.compile(
     r"hometown|city|childhood home|perr\w+|gat\w+|mascotas?|casa|trabajo|departamento|ciudad)\b", re.I)
 # Old self-harm scars are a question about scars: "botox for self harm scars".
 SCARS_AFTER = re.compile(r"\s*(?:scars?|scarring)\b", re.I)
+# Suicide as a topic, not the patient's thoughts: "does botox raise suicide risk?", "is
+# there a suicide prevention line" (but "my suicide risk is high" is about the patient).
+SUICIDE_AS_A_TOPIC = re.compile(
+    r"\s*(?:risks?|rates?|prevention|awareness|statistics|stats|warnings?|hotlines?|lines?|riesgo|prevencion|"
+    r"tasas?|linea)\b", re.I)
+NOT_ONES_OWN = re.compile(r"\b(?:my|his|her|their|mi|su)\s+$", re.I)
+# A cut or burn by accident: "I cut myself shaving right where the injection goes",
+# "burned myself on the stove" (not "cut myself again", "burned myself on purpose").
+BY_ACCIDENT_AFTER = re.compile(
+    r"\s*(?:(?:while |when )?(?:shaving|cooking|gardening|chopping|slicing|cutting (?:onions|veg\w*|bread|meat)|"
+    r"baking|ironing|on (?:a|the|some|my) (?:stove|oven|pan|iron|kettle|glass|paper|knife|razor|can|fence|nail)|"
+    r"by accident|accidentally|in the kitchen|at work|with (?:a|the) (?:paper|kitchen knife|bread knife|can)|"
+    r"on (?:a|the) (?:broken|sharp))|(?:\w+ ){0,2}by accident)\b", re.I)
+# Leftover pills kept to get rid of them: "saving my leftover pills for the take-back day".
+DISPOSAL = re.compile(
+    r"\b(?:take[- ]?back|dispos\w*|drop[- ]?off|drop (?:them|it) off|to (?:return|recycle|destroy) (?:them|it)|"
+    r"get rid of|throw (?:them|it) (?:out|away))\b", re.I)
 # Pills taken all at once as a routine: "I take all my pills in the morning".
 PILLS = re.compile(r"\b(?:pills|meds|medications?|medicines?|tablets|capsules|pastillas|medicinas|pildoras)\b", re.I)
 ROUTINE = re.compile(
@@ -257,7 +289,9 @@ SIGNS_ARE_FINE = re.compile(
 # Someone's own experience: the patient's or the person they care for.
 PERSONAL = re.compile(
     r"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|them|"
-    r"their|mom|mum|mother|dad|father|husband|wife|son|daughter|child|kid|partner|friend|"
+    # "son" is also Spanish for "are": "¿cuáles son los síntomas de ...?" is not about a son.
+    r"their|mom|mum|mother|dad|father|husband|wife|daughter|child|kid|partner|friend|"
+    r"son(?! (?:los|las|el|la|un|una|unos|unas|muy|mas|normales?|comunes?|frecuentes?|rar[oa]s|posibles?|peligros[oa]s)\b)|"
     r"yo|mi|mis|mio|mia|nosotros|nos|nuestro|nuestra|ella|ellos|ellas|le|les|"
     r"tengo|tuve|siento|senti|veo|estoy|estuve|puedo|empece|"
     r"mama|papa|madre|padre|esposo|esposa|marido|hijo|hija|nino|nina|pareja|amigo|amiga|"
@@ -286,13 +320,15 @@ def fold(text: Text) -> Text:
     return "".join(folded)
 
 
-def is_negated(text: Text, start: int, crisis: bool = False) -> bool:
-    """Whether a negation word stands just before `start` in the same clause."""
+def is_negated(text: Text, start: int, crisis: bool = False, end: Optional[int] = None) -> bool:
+    """Whether a negation word stands just before `start` in the same clause (for a
+    crisis phrase ending at `end`, a denial of the past only: "never ... until now" counts)."""
+    end = start if end is None else end
     words = WORD.findall(CLAUSE_BREAK.split(text[:start])[-1].lower())
     if crisis:
         while len(words) > 1 and words[-1] in DENIAL_FILLERS:
             words = words[:-1]
-        return bool(words) and words[-1] in CRISIS_DENIALS
+        return bool(words) and words[-1] in CRISIS_DENIALS and not NOT_UNTIL_NOW.match(text[end:])
     return bool(NEGATIONS & set(words[-NEGATION_WINDOW_WORDS:]))
 
 
@@ -355,11 +391,19 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
 def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
     """Crisis words about grief, a pet, old scars or a daily routine: a goodbye at a
     deathbed, a goodbye letter to a dog, "botox for self harm scars", "I take all my
-    pills in the morning"."""
+    pills in the morning"; suicide as a topic ("suicide risk"), a cut by accident ("cut
+    myself shaving"), pills kept to dispose of ("for the take-back day")."""
     phrase = text[start:end]
     if FAREWELL_OR_GIVING.search(phrase) and (LOSS.search(text) or TO_A_PET_OR_A_PLACE.match(text[end:])):
         return True
     if re.search(r"self[- ]?harm", phrase) and SCARS_AFTER.match(text[end:]):
+        return True
+    if (re.search(r"suicid", phrase) and SUICIDE_AS_A_TOPIC.match(text[end:])
+            and not NOT_ONES_OWN.search(text[max(0, start - 8):start])):
+        return True
+    if re.search(r"\b(?:cut|burn|burned|burnt|hurt)\w* ?my ?self\b", phrase) and BY_ACCIDENT_AFTER.match(text[end:]):
+        return True
+    if PILLS.search(phrase) and DISPOSAL.search(clause_around(text, start, end)):
         return True
     return bool(PILLS.search(phrase)) and bool(ROUTINE.search(clause_around(text, start, end)))
 
@@ -409,7 +453,7 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
         if level is None:
             continue
         start, end = entity["start"], entity["end"]
-        if is_negated(text, start, crisis=level == "crisis"):
+        if is_negated(text, start, crisis=level == "crisis", end=end):
             continue
         if level == "crisis" and (is_said_lightly(text, start, end) or has_an_everyday_meaning(text, start, end)):
             continue

@@ -359,3 +359,126 @@ def test_the_fifth_round_patterns_capture_a_category_not_a_sentence(text, level)
     GUARD.process([message])
     expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
     assert message.get("intent")["name"] == expected
+
+
+# --- Issue 18, sixth round (tests/safety_dev5.yml): denials, topics and accidents ---
+@pytest.mark.parametrize("text, phrase, level", [
+    # A denial with the thought named ("no thoughts of ..."), suicide as a topic, a cut by
+    # accident, leftover pills kept to dispose of ...
+    ("been down lately but no thoughts of suicide, my doctor asked", "suicide", None),
+    ("i've never thought about killing myself, i just feel ugly", "killing myself", None),
+    ("no tengo pensamientos de suicidio, solo pregunto por la depresión", "suicidio", None),
+    ("estoy triste pero no pienso hacerme daño", "hacerme daño", None),
+    ("does botox raise suicide risk? i read about mood changes", "suicide", None),
+    ("i cut myself shaving right where the injection goes", "cut myself", None),
+    ("i'm saving my leftover pills for the pharmacy take back day", "saving my leftover pills", None),
+    # ... while the same words count when they say what they say: a denial of the past
+    # only, the patient's own risk, a cut "again", pills saved up.
+    ("i never had thoughts of suicide until this year", "suicide", "crisis"),
+    ("i've never thought about killing myself before but lately i do", "killing myself", "crisis"),
+    ("my therapist says my suicide risk is high", "suicide", "crisis"),
+    ("i cut myself again last night", "cut myself", "crisis"),
+    ("i'm saving my leftover pills, i think there are enough now", "saving my leftover pills", "crisis"),
+])
+def test_a_denial_a_topic_or_an_accident_is_not_a_crisis(text, phrase, level):
+    assert evidence_levels(text, [flag(text, phrase, "self_harm")]) == ([level] if level else [])
+
+
+def test_signs_of_a_reaction_and_what_botox_could_make_me_are_questions_about_a_risk():
+    assert risk_question("what are the signs of an allergic reaction to botox", "allergic reaction")
+    assert risk_question("could botox for spasmodic dysphonia make me unable to talk for a while",
+                         "unable to talk")
+    # "son" is Spanish for "are" here, not a son.
+    assert risk_question("cuales son los sintomas de una reaccion alergica al botox", "reaccion alergica")
+    assert not risk_question("i have signs of an allergic reaction, my lips are swelling", "allergic reaction")
+    assert not risk_question("could botox make me unable to swallow? i can't since monday", "unable to swallow")
+
+
+@pytest.mark.parametrize("text, level", [
+    # One message per warning-sign category the sixth round added, in words dev5 does not use.
+    ("honestly i couldnt care less if i lived or died", "crisis"),
+    ("if they find a lump again im not getting it checked. let it take me", "crisis"),
+    ("cancel my standing appointment, give it to someone who will still be around in the spring", "crisis"),
+    ("i dont have much left in me, a few days maybe, then its over", "crisis"),
+    ("im a waste of oxygen", "crisis"),
+    ("i feel weirdly at peace now that ive made up my mind", "crisis"),
+    ("tell nurse amy it wasnt her fault", "crisis"),
+    ("keeping the pills for when im ready", "crisis"),
+    ("thinking of swimming out in the ocean and not coming back", "crisis"),
+    ("i took the whole bottle of my sleeping pills an hour ago", "crisis"),
+    ("it would be days before anyone found me", "crisis"),
+    ("i want out of this life", "crisis"),
+    ("i tried to kill myself in the spring and its creeping back", "crisis"),
+    ("my grandma stopped eating so she can just go be with grandpa", "crisis"),
+    ("my daughter keeps saying she wishes she was dead", "crisis"),
+    ("gonna kill myslef", "crisis"),
+    ("feels like breathing under a heavy blanket since the shot", "emergency"),
+    ("every time i drink water i choke and cough since my botox", "emergency"),
+    ("my wife sounds like shes talking through mud since the injection", "emergency"),
+    ("my lips look twice the normal size and my tongue is tingling", "emergency"),
+    # Look-alikes that share their words.
+    ("i dont care if i die my hair purple, im getting botox", None),
+    ("i wouldnt mind if i didnt make it to the 9am, is there a noon slot", None),
+    ("i hope the bus doesnt stop at every corner again, ill be late", None),
+    ("give my spot to someone who will actually be here next week, im traveling", None),
+    ("ive got one more shift left in me then im done for the week", None),
+    ("i feel like im taking up space in your waiting room with my stroller", None),
+    ("i feel calm now that its decided, im going ahead with the botox on tuesday", None),
+    ("please tell the nurse it wasnt her fault i was late, the bus broke down", None),
+    ("im saving money for when i decide to get the underarm botox too", None),
+    ("wrote down my plan and picked a date for the move", None),
+    ("i took all my pills this morning like usual, can i still come in", None),
+    ("it would be weeks before anyone noticed the new gray hairs lol", None),
+    ("i tried to end it with my boyfriend but he keeps calling", None),
+    ("im going to overdose on chocolate this weekend lol", None),
+    ("every time i eat spicy food i choke a bit lol", None),
+    ("everything sounds like im underwater since my ear infection", None),
+    ("my lips are twice their size after the filler at another place, is that normal", None),
+    ("i said goodbye to my fear of needles and now im ready to go through with it", None),
+])
+def test_the_sixth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, level", [
+    # Spanish, sixth round: the same categories in new words.
+    ("se va a quitar la vida, eso dijo mi hermano", "crisis"),
+    ("me da lo mismo morirme", "crisis"),
+    ("sería mejor no existir para todos", "crisis"),
+    ("mis papás estarían mejor sin su hijo", "crisis"),
+    ("me despido de todos, gracias por todo", "crisis"),
+    ("tengo la pistola lista para cuando me decida", "crisis"),
+    ("me hago cortadas en los brazos", "crisis"),
+    ("mi hijo se quema los brazos con el encendedor", "crisis"),
+    ("nadie lloraría si me muero", "crisis"),
+    # Look-alikes.
+    ("me da igual si vivo en el centro o en las afueras, ¿tienen otra clínica?", None),
+    ("me despido de ustedes, nos vemos en la próxima cita", None),
+    ("tengo el dinero guardado para cuando me decida por el botox", None),
+    ("estoy pensando en saltar la comida antes de la cita, ¿hay que ayunar?", None),
+    ("mi hermano se quemó los brazos con el sol en la playa", None),
+    ("me hice cortes en el dedo cocinando, ¿puedo ir igual?", None),
+    ("ya escribí quién se queda con mis citas, mi hermana o yo", None),
+])
+def test_the_sixth_round_spanish_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, urgent", [
+    # Spread signs in the sixth round's words: tied to a treatment they are urgent ...
+    ("my eyelid has been hanging lower since the forehead shots", True),
+    ("since the bladder botox i cant control when i pee", True),
+    # ... with nothing tying them to one, they are not.
+    ("my eyelid is hanging lower than the other one, always has, can botox fix it", False),
+    ("i cant control when i pee since my stroke years ago, can botox help my bladder", False),
+])
+def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    assert (message.get("intent")["name"] == "report_symptoms_after_treatment") == urgent
