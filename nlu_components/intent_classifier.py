@@ -14,8 +14,9 @@ more than Rasa's does: scikit-learn 1.1 keeps the idf weights in a scipy sparse
 matrix, which skops reads with scipy's own loader, not with pickle.
 """
 import logging
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
+import scipy.sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import Pipeline
 
@@ -24,6 +25,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.message import Message
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,17 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         logistic_regression = self.clf.set_params(C=float(self.config["C"]))
         self.clf = Pipeline([("tfidf", TfidfTransformer(norm="l2")),
                              ("logistic_regression", logistic_regression)])
+
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """Rasa's matrix of sentence features, without first copying and combining the
+        per-token features, which it does not use (about a tenth of a parse)."""
+        rows = []
+        for message in messages:
+            sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+            if not sentence or not all(f.is_sparse() for f in sentence):
+                return super()._create_X(messages)  # dense features: Rasa's own way
+            rows.append(scipy.sparse.hstack([f.features for f in sentence]))
+        return scipy.sparse.vstack(rows, format="csr")
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -77,3 +77,22 @@ def test_stronger_regularisation_gives_less_certain_answers(tmp_path):
         [answered] = trained(tmp_path / str(c), {"C": c}).process([message(counts)])
         confidence[c] = answered.get("intent")["confidence"]
     assert confidence[0.1] < confidence[100]
+
+
+def test_the_feature_matrix_is_the_one_rasa_builds():
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    rng = np.random.default_rng(5)
+    messages = []
+    for tokens in (3, 7, 1):
+        found = Message(data={"text": "x"})
+        for origin, width in (("words", 30), ("characters", 50)):  # two featurizers, as config.yml
+            found.add_features(Features(scipy.sparse.random(tokens, width, density=0.3, random_state=rng),
+                                        "sequence", "text", origin))
+            found.add_features(Features(scipy.sparse.random(1, width, density=0.3, random_state=rng),
+                                        "sentence", "text", origin))
+        messages.append(found)
+    ours = TfidfLogisticRegressionClassifier._create_X(None, messages)
+    rasas = LogisticRegressionClassifier._create_X(None, messages)
+    assert ours.shape == rasas.shape == (3, 80)
+    assert (ours != rasas).nnz == 0
