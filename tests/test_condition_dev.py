@@ -24,10 +24,11 @@ pytestmark = pytest.mark.unit
 CONDITION_DEV = ROOT / "tests" / "condition_dev.yml"
 
 # Measured after the lexicon change (README, "Model choices"); F1 by language.
-F1_FLOOR = {"en": 0.0, "es": 0.0}
-PRECISION_FLOOR = {"en": 0.0, "es": 0.0}
-# Look-alikes (expected `none`) on which the ruler may still find a condition.
-LOOK_ALIKE_FALSE_POSITIVES_CEILING = 999
+F1_FLOOR = {"en": 0.96, "es": 0.968}
+PRECISION_FLOOR = {"en": 0.943, "es": 0.958}
+# Look-alikes (expected `none`) on which the ruler still finds a condition: the bare
+# "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header).
+LOOK_ALIKE_FALSE_POSITIVES_CEILING = 11
 
 
 def load_set(path: Path = CONDITION_DEV) -> List[Dict[str, object]]:
