@@ -444,14 +444,19 @@ def pattern_flags(text: Text, patterns: Iterable[Tuple[Text, Pattern]]) -> List[
             for category, pattern in patterns for match in pattern.finditer(text)]
 
 
+def red_flags_with_levels(entities: List[Dict[Text, Any]]) -> Iterable[Tuple[Dict[Text, Any], Text]]:
+    """The red-flag entities, each with its safety level."""
+    for entity in entities:
+        level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
+        if level is not None:
+            yield entity, level
+
+
 def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     """The safety levels that red-flag phrases in `text` really report."""
     text = fold(text)
     levels = []
-    for entity in entities:
-        level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
-        if level is None:
-            continue
+    for entity, level in red_flags_with_levels(entities):
         start, end = entity["start"], entity["end"]
         if is_negated(text, start, crisis=level == "crisis", end=end):
             continue
@@ -482,10 +487,9 @@ def denied_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     """The safety levels that `text` names only to deny ("no blurry vision, all good")."""
     text = fold(text)
     negated: Dict[Text, List[bool]] = {}
-    for entity in entities:
-        level = level_of(entity.get("value", "")) if entity.get("entity") == RED_FLAG_ENTITY else None
-        if level is not None:
-            negated.setdefault(level, []).append(is_negated(text, entity["start"], crisis=level == "crisis"))
+    for entity, level in red_flags_with_levels(entities):
+        negated.setdefault(level, []).append(
+            is_negated(text, entity["start"], crisis=level == "crisis", end=entity["end"]))
     return [level for level, each in negated.items() if all(each)]
 
 
