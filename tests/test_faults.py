@@ -196,10 +196,9 @@ def test_sigterm_during_concurrent_bookings_loses_no_acknowledged_booking(rasa, 
             except requests.RequestException as error:
                 return f"request failed: {type(error).__name__}"
 
-        replies = []
-        for patient in patients:
-            replies.append(pool.submit(confirm, patient))
-            time.sleep(0.05)  # spread out a little, as real patients are
+        # All at once: spaced out, each could finish before the next was sent on a fast
+        # machine, and the signal would land with nothing in flight.
+        replies = [pool.submit(confirm, patient) for patient in patients]
         # SIGTERM as soon as the first booking is confirmed, while the rest are in flight.
         wait(replies, return_when=FIRST_COMPLETED)
         actions.process.send_signal(signal.SIGTERM)
