@@ -13,8 +13,9 @@ is Rasa's own: the classifier is a scikit-learn pipeline. Loading trusts one typ
 more than Rasa's does: scikit-learn 1.1 keeps the idf weights in a scipy sparse
 matrix, which skops reads with scipy's own loader, not with pickle.
 """
+import json
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Set, Text
 
 import scipy.sparse
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -25,13 +26,23 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
 # What skops may load besides the types it trusts itself.
 TRUSTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
+# The words of the training examples, saved next to the classifier.
+WORDS_FILE = "words.json"
+
+
+def words_of(message: Message) -> Set[Text]:
+    """The message's tokens that hold a letter, lower-cased."""
+    return {token.text.lower() for token in message.get(TOKENS_NAMES[TEXT]) or []
+            if any(character.isalpha() for character in token.text)}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -46,6 +57,32 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         logistic_regression = self.clf.set_params(C=float(self.config["C"]))
         self.clf = Pipeline([("tfidf", TfidfTransformer(norm="l2")),
                              ("logistic_regression", logistic_regression)])
+        self.words: Set[Text] = set()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.words = {word for example in training_data.intent_examples for word in words_of(example)}
+        return super().train(training_data)
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump(self.clf, model_dir / f"{self._resource.name}.skops")
+            (model_dir / WORDS_FILE).write_text(json.dumps(sorted(self.words)), encoding="utf-8")
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Rasa's ranking; but a message with no word the training data has ("xqzv
+        plorth") is no evidence for any intent: every confidence is 0, so that it falls
+        back. Normalised to length 1, its few known letter groups would otherwise
+        weigh as much as a real question."""
+        super().process(messages)
+        for message in messages:
+            words = words_of(message)
+            if self.words and words and not words & self.words:
+                ranking = [{**entry, "confidence": 0.0} for entry in message.get("intent_ranking") or []]
+                message.set("intent", {**message.get("intent"), "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         """Rasa's matrix of sentence features, without first copying and combining the
@@ -72,6 +109,7 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 if unexpected:  # never serve an untrained classifier in silence, as Rasa would
                     raise TypeError(f"{path} holds types that are not trusted: {unexpected}")
                 component.clf = sio.load(path, trusted=untrusted)
+                component.words = set(json.loads((model_dir / WORDS_FILE).read_text(encoding="utf-8")))
         except ValueError:  # as Rasa: no resource when there was no training data
             logger.debug(f"No trained intent classifier in '{resource.name}'; it stays untrained.")
         return component

@@ -96,3 +96,29 @@ def test_the_feature_matrix_is_the_one_rasa_builds():
     rasas = LogisticRegressionClassifier._create_X(None, messages)
     assert ours.shape == rasas.shape == (3, 80)
     assert (ours != rasas).nnz == 0
+
+
+def test_a_message_with_no_known_word_is_no_evidence_for_any_intent(tmp_path):
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    def with_tokens(found, *words):
+        found.set(TOKENS_NAMES["text"], [Token(word, 0) for word in words])
+        return found
+
+    examples = [with_tokens(example, "cost", "price") for example in training_messages()]
+    storage_folder = tmp_path / "model"
+    storage_folder.mkdir()
+    storage = LocalModelStorage(storage_folder)
+    context = ExecutionContext(GraphSchema({}), node_name="intent_classifier")
+    classifier = TfidfLogisticRegressionClassifier.create({"C": 10}, storage, Resource("r"), context)
+    classifier.train(TrainingData(training_examples=examples))
+    loaded = TfidfLogisticRegressionClassifier.load({"C": 10}, storage, Resource("r"), context)
+    counts = np.zeros(VOCABULARY)
+    counts[[0, 1, 2]] = 1  # letter groups it knows, in words it has never seen
+    unknown = with_tokens(message(counts), "xqzv", ",", "plorth")
+    known = with_tokens(message(counts), "xqzv", "price")
+    loaded.process([unknown, known])
+    assert unknown.get("intent")["confidence"] == 0.0
+    assert all(entry["confidence"] == 0.0 for entry in unknown.get("intent_ranking"))
+    assert known.get("intent")["confidence"] > 0.5

@@ -84,11 +84,12 @@ def test_the_trained_classifier_loads_with_its_weights_in_column_order():
     with tempfile.TemporaryDirectory() as unpacked:
         storage, metadata = LocalModelStorage.from_model_archive(Path(unpacked), MODEL)
         [(name, node)] = [(name, node) for name, node in metadata.predict_schema.nodes.items()
-                          if node.uses.__name__ == "LogisticRegressionClassifier"]
+                          if node.uses.__name__ == "TfidfLogisticRegressionClassifier"]
         component = node.uses.load(node.config, storage, node.resource, ExecutionContext(
             metadata.predict_schema, metadata.model_id, node_name=name))
-    assert component.clf.coef_.flags["F_CONTIGUOUS"]
-    assert component.clf.coef_.shape[0] > 30  # the trained intents
+    logistic_regression = component.clf[-1]  # the last step of the tf-idf pipeline
+    assert logistic_regression.coef_.flags["F_CONTIGUOUS"]
+    assert logistic_regression.coef_.shape[0] > 30  # the trained intents
 
 
 def test_the_graph_runs_without_dask_with_the_same_results():
