@@ -41,7 +41,6 @@ FORM = "(answer to a form question)"  # consumed by the booking form: not a topi
 PHONE, EMAIL = "617 555 0188", "jane.roe@example.com"
 NAMES = ["Jane Doe", "Sam Lee", "Ana Ruiz", "Lee Chen"]
 CONTACTS = ["617-555-0199", "ana@example.org", "+1 617 555 0123", PHONE, EMAIL]
-THRESHOLD = 0.99  # high, so that some real answers fall below it
 KEY = "test-pseudonym-key"
 
 
@@ -182,14 +181,27 @@ def run_tool(module: str, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def low_confidence_threshold(conversations: dict) -> float:
+    """In the widest gap between the counted answers' confidences: some fall below it
+    and some do not, whichever model was trained (a fixed 0.99 left a confident model
+    none), and the report's rounded figures stay on their side of it."""
+    parses = conversations["parses"]
+    confidences = sorted({parses[t]["intent"]["confidence"] for s in counted(conversations["scripts"])
+                          for t, i in s.turns if i not in (FORM, "nlu_fallback", "out_of_scope")})
+    assert len(confidences) >= 2, "the scripted answers need two different confidences"
+    low, high = max(zip(confidences, confidences[1:]), key=lambda pair: pair[1] - pair[0])
+    return (low + high) / 2
+
+
 @pytest.fixture(scope="module")
 def report(conversations) -> Path:
     out = conversations["work"] / "out"
     holdout = conversations["work"] / "nlu_holdout.json"
     holdout.write_text(json.dumps({"intent_accuracy": 0.9321, "intent_macro_f1": 0.9123,
                                    "condition_entity_f1": 0.95, "measured_at": "2026-11-25T10:00:00+00:00"}))
+    threshold = low_confidence_threshold(conversations)
     run_tool("staff.report", "--tracker-store-url", f"sqlite:///{conversations['database']}",
-             "--out", str(out), "--low-confidence", str(THRESHOLD), "--holdout", str(holdout))
+             "--out", str(out), "--low-confidence", str(threshold), "--holdout", str(holdout))
     return out
 
 
@@ -278,14 +290,15 @@ def test_unanswered_messages_are_grouped_with_counts_and_pseudonyms(conversation
 def test_low_confidence_answers(conversations, report):
     live = counted(conversations["scripts"])
     parses = conversations["parses"]
+    threshold = low_confidence_threshold(conversations)
     expected = sorted(t for s in live for t, i in s.turns
                       if i not in (FORM, "nlu_fallback", "out_of_scope")
-                      and parses[t]["intent"]["confidence"] < THRESHOLD)
+                      and parses[t]["intent"]["confidence"] < threshold)
     assert expected, "no answer below the threshold: the check would prove nothing"
     listed = rows(report, "low_confidence.csv")
     # "cancel" came when the form asked for the contact: never quoted.
     assert sorted(r["text"] for r in listed) == sorted(HIDDEN_TEXT if t == "cancel" else redact(t) for t in expected)
-    assert all(float(r["confidence"]) < THRESHOLD for r in listed)
+    assert all(float(r["confidence"]) < threshold for r in listed)
 
 
 def test_red_flags_are_listed_redacted(conversations, report):
