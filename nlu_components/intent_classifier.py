@@ -13,9 +13,11 @@ is Rasa's own: the classifier is a scikit-learn pipeline. Loading trusts one typ
 more than Rasa's does: scikit-learn 1.1 keeps the idf weights in a scipy sparse
 matrix, which skops reads with scipy's own loader, not with pickle.
 """
+import difflib
 import json
 import logging
-from typing import Any, Dict, List, Set, Text
+from collections import defaultdict
+from typing import Any, Dict, Iterable, List, Set, Text
 
 import scipy.sparse
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -37,12 +39,36 @@ logger = logging.getLogger(__name__)
 TRUSTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
 # The words of the training examples, saved next to the classifier.
 WORDS_FILE = "words.json"
+# A word this similar to a training word (difflib's ratio), with the same first
+# letter, is a typo of it ("migrainz", "sweatting", "horaro"), not nonsense
+# ("xqzv", "plorth": 0.8 to "port").
+TYPO_SIMILARITY = 0.85
 
 
 def words_of(message: Message) -> Set[Text]:
     """The message's tokens that hold a letter, lower-cased."""
     return {token.text.lower() for token in message.get(TOKENS_NAMES[TEXT]) or []
             if any(character.isalpha() for character in token.text)}
+
+
+class KnownWords:
+    """The training data's words, and whether a message's word is one of them or a typo of one."""
+
+    def __init__(self, words: Iterable[Text]) -> None:
+        self.words = set(words)
+        self._by_first_letter: Dict[Text, List[Text]] = defaultdict(list)
+        for word in self.words:
+            self._by_first_letter[word[0]].append(word)
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def knows_any(self, words: Set[Text]) -> bool:
+        if words & self.words:
+            return True
+        return any(difflib.get_close_matches(word, self._by_first_letter.get(word[0], []), n=1,
+                                             cutoff=TYPO_SIMILARITY)
+                   for word in words)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -57,10 +83,11 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         logistic_regression = self.clf.set_params(C=float(self.config["C"]))
         self.clf = Pipeline([("tfidf", TfidfTransformer(norm="l2")),
                              ("logistic_regression", logistic_regression)])
-        self.words: Set[Text] = set()
+        self.known_words = KnownWords([])
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.words = {word for example in training_data.intent_examples for word in words_of(example)}
+        self.known_words = KnownWords(word for example in training_data.intent_examples
+                                      for word in words_of(example))
         return super().train(training_data)
 
     def persist(self) -> None:
@@ -68,17 +95,17 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
 
         with self._model_storage.write_to(self._resource) as model_dir:
             sio.dump(self.clf, model_dir / f"{self._resource.name}.skops")
-            (model_dir / WORDS_FILE).write_text(json.dumps(sorted(self.words)), encoding="utf-8")
+            (model_dir / WORDS_FILE).write_text(json.dumps(sorted(self.known_words.words)), encoding="utf-8")
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Rasa's ranking; but a message with no word the training data has ("xqzv
-        plorth") is no evidence for any intent: every confidence is 0, so that it falls
-        back. Normalised to length 1, its few known letter groups would otherwise
-        weigh as much as a real question."""
+        """Rasa's ranking; but a message with no word the training data has, nor a
+        typo of one ("xqzv plorth"), is no evidence for any intent: every confidence
+        is 0, so that it falls back. Normalised to length 1, its few known letter
+        groups would otherwise weigh as much as a real question."""
         super().process(messages)
         for message in messages:
             words = words_of(message)
-            if self.words and words and not words & self.words:
+            if self.known_words and words and not self.known_words.knows_any(words):
                 ranking = [{**entry, "confidence": 0.0} for entry in message.get("intent_ranking") or []]
                 message.set("intent", {**message.get("intent"), "confidence": 0.0}, add_to_output=True)
                 message.set("intent_ranking", ranking, add_to_output=True)
@@ -109,7 +136,7 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
                 if unexpected:  # never serve an untrained classifier in silence, as Rasa would
                     raise TypeError(f"{path} holds types that are not trusted: {unexpected}")
                 component.clf = sio.load(path, trusted=untrusted)
-                component.words = set(json.loads((model_dir / WORDS_FILE).read_text(encoding="utf-8")))
+                component.known_words = KnownWords(json.loads((model_dir / WORDS_FILE).read_text(encoding="utf-8")))
         except ValueError:  # as Rasa: no resource when there was no training data
             logger.debug(f"No trained intent classifier in '{resource.name}'; it stays untrained.")
         return component

@@ -118,7 +118,20 @@ def test_a_message_with_no_known_word_is_no_evidence_for_any_intent(tmp_path):
     counts[[0, 1, 2]] = 1  # letter groups it knows, in words it has never seen
     unknown = with_tokens(message(counts), "xqzv", ",", "plorth")
     known = with_tokens(message(counts), "xqzv", "price")
-    loaded.process([unknown, known])
+    typo = with_tokens(message(counts), "xqzv", "pricce")
+    loaded.process([unknown, known, typo])
     assert unknown.get("intent")["confidence"] == 0.0
     assert all(entry["confidence"] == 0.0 for entry in unknown.get("intent_ranking"))
     assert known.get("intent")["confidence"] > 0.5
+    assert typo.get("intent")["confidence"] == known.get("intent")["confidence"]
+
+
+def test_a_typo_of_a_training_word_is_known_and_nonsense_is_not():
+    from nlu_components.intent_classifier import KnownWords
+
+    known = KnownWords(["migraine", "sweating", "horario", "grinding", "port", "plot", "botox", "teeth"])
+    for typo in ("migrainz", "sweatting", "horaro", "grindin", "botoxx"):
+        assert known.knows_any({typo}), typo
+    for nonsense in ("xqzv", "plorth", "blorf", "zzzz"):
+        assert not known.knows_any({nonsense}), nonsense
+    assert known.knows_any({"xqzv", "migranes"}) and not KnownWords([]).knows_any({"botox"})
