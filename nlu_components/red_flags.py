@@ -156,6 +156,12 @@ THROUGH_THE_NOSE = re.compile(
     r"(?:my |his |her |the |one |la |mi )?)(?:nose|nostrils?|nariz)\b", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# A stuffed nose with a cold: "my nose is so stuffed i can barely breathe at night" (seventh
+# round), unless there is more (the chest, lips, throat, wheezing) or it is since a treatment.
+STUFFED_NOSE = re.compile(
+    r"\b(?:nose|nostrils?|sinus\w*|nariz)\b[^.!?\n]{0,20}\b(?:stuff\w*|blocked|congest\w*|clogged|runny|tapad[oa]|congestionad[oa])\b"
+    r"|\b(?:stuffy|stuffed|blocked|congested|clogged|runny) (?:up )?nose\b|\bnariz tapada\b", re.I)
+MORE_THAN_THE_NOSE = re.compile(r"\b(?:chest|lips?|throat|tongue|wheez\w*|blue|pecho|labios?|garganta|lengua)\b", re.I)
 # Tightness or swelling with an everyday cause the patient names, and nothing tied to a
 # treatment: "my throat feels tight when I'm anxious", "my eyes swell shut from hay
 # fever every May", "my face is swollen from crying", "tight after yelling at the game".
@@ -248,6 +254,15 @@ SCARS_AFTER = re.compile(r"\s*(?:scars?|scarring)\b", re.I)
 SUICIDE_AS_A_TOPIC = re.compile(
     r"\s*(?:risks?|rates?|prevention|awareness|statistics|stats|warnings?|hotlines?|lines?|riesgo|prevencion|"
     r"tasas?|linea)\b", re.I)
+# ... or asked about as a side effect, with nothing said about the patient: "does botox
+# cause depression or suicidal thoughts?", "¿el botox provoca pensamientos suicidas?"
+# (seventh round; "... i've been having them" counts).
+AS_A_SIDE_EFFECT = re.compile(
+    r"\b(?:cause|causes|caused|causing|side effects?|raise|raises|increase|increases|linked to|link between|"
+    r"lead to|leads to|trigger|triggers|risk of|causa|causan|provoca|provocan|efectos? secundarios?|aumenta)\b", re.I)
+FIRST_PERSON_NOW = re.compile(
+    r"\b(?:i'?m|im|i am|i'?ve|ive|i have|i had|i get|i feel|i keep|i think|been having|(?:has|have|had|having|gets?) them|"
+    r"tengo|tuve|siento|estoy|he tenido|he pensado|pienso|tiene|tienen|tuvo)\b", re.I)
 NOT_ONES_OWN = re.compile(r"\b(?:my|his|her|their|mi|su)\s+$", re.I)
 # A cut or burn by accident: "I cut myself shaving right where the injection goes",
 # "burned myself on the stove" (not "cut myself again", "burned myself on purpose").
@@ -264,7 +279,7 @@ DISPOSAL = re.compile(
 # Pills taken all at once as a routine: "I take all my pills in the morning".
 PILLS = re.compile(r"\b(?:pills|meds|medications?|medicines?|tablets|capsules|pastillas|medicinas|pildoras)\b", re.I)
 ROUTINE = re.compile(
-    r"\b(?:in the morning|every (?:morning|night|day|evening)|each (?:morning|night|day)|at (?:night|bedtime|breakfast|"
+    r"\b(?:in the morning|the (?:morning|night|day|evening) (?:of|before)|every (?:morning|night|day|evening)|each (?:morning|night|day)|at (?:night|bedtime|breakfast|"
     r"dinner|lunch)|with (?:breakfast|dinner|lunch|food|a meal|meals|water|my coffee)|before bed|daily|"
     r"en la manana|en las mananas|por la manana|en la noche|por la noche|cada (?:manana|noche|dia)|todos los dias|"
     r"con el desayuno|con la comida|con la cena|al desayunar|antes de dormir)\b", re.I)
@@ -306,6 +321,10 @@ EVERYDAY_REASON = re.compile(
     # a lawyer's advice ("updated my will after the wedding, my lawyer says everyone should").
     rf"baby (?:clothes|things|stuff|gear)|done having (?:kids|babies|children)|ropa de bebe|"
     rf"(?:after|since) (?:the|my|our) (?:wedding|marriage|divorce|retirement)|lawyer|attorney|estate planning|"
+    # Better now: "gave away my old crutches, won't need them anymore thanks to the physio";
+    # the move: "we won't need them after the move to florida" (seventh round).
+    rf"(?:thanks to|now that|since) (?:the |my )?(?:botox|physio\w*|physical therapy|therapy|surgery|treatment|recovery)|"
+    rf"(?:i'?m|im) (?:better|recovered|healed|cured)|(?:after|before|for) the move\b|\bthe move to|"
     rf"(?:despues de|desde) (?:la|mi|el|nuestra) (?:boda|divorcio|jubilacion|matrimonio)|abogad[oa]|notari[oa]|"
     rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
 # A treatment that has not happened yet can't be behind a spread sign:
@@ -400,6 +419,9 @@ def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     only through the nose."""
     if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
+    if (STUFFED_NOSE.search(text) and not MORE_THAN_THE_NOSE.search(text)
+            and not SINCE_A_TREATMENT.search(QUESTION_ABOUT_LATER.sub(" ", text))):
+        return True
     return ((bool(EXERTION.search(clause_around(text, start, end))) or bool(UNFIT.search(text)))
             and not SINCE_A_TREATMENT.search(QUESTION_ABOUT_LATER.sub(" ", text)))
 
@@ -441,6 +463,9 @@ def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
         return True
     if (re.search(r"suicid", phrase) and SUICIDE_AS_A_TOPIC.match(text[end:])
             and not NOT_ONES_OWN.search(text[max(0, start - 8):start])):
+        return True
+    if (re.search(r"suicid", phrase) and AS_A_SIDE_EFFECT.search(clause_around(text, start, end))
+            and not FIRST_PERSON_NOW.search(text)):
         return True
     if re.search(r"\b(?:cut|burn|burned|burnt|hurt)\w* ?my ?self\b", phrase) and BY_ACCIDENT_AFTER.match(text[end:]):
         return True

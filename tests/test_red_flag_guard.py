@@ -512,6 +512,11 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     ("my kids would be set with the life insurance money", "crisis"),
     ("if it wasnt for my dog id have done it already", "crisis"),
     ("i took 30 of my sleeping pills", "crisis"),
+    ("havent eaten or drunk anything in days, i want it all to end", "crisis"),
+    ("my xanax and a bottle of gin are on the table, im ready", "crisis"),
+    ("i tried to od last month and it didnt work", "crisis"),
+    ("my son looked up how to make a noose", "crisis"),
+    ("my brother is giving away his guitars, says he won't need them", "crisis"),
     ("can't draw air in since the neck shots", "emergency"),
     ("i can barely get half a breath", "emergency"),
     ("winded just getting dressed since the botox", "emergency"),
@@ -538,6 +543,12 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     ("i choke on my water every time i drink too fast lol", None),
     ("my words run together when im tired, is that normal", None),
     ("i get dizzy when i stand up too fast and sometimes hives from heat", None),
+    ("quit drinking soda, i want this headache to be over with", None),
+    ("i tried to overdose on caffeine during finals lol", None),
+    ("gave away my old crutches, won't need them anymore thanks to the physio", None),
+    ("giving away my winter coats, we won't need them after the move to florida", None),
+    ("gave my sister my concert ticket since i won't need it, i have my appointment", None),
+    ("can i take all my pills the morning of the botox?", None),
 ])
 def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, level):
     message = parsed(text, "ask_cost", 0.9)
@@ -567,6 +578,14 @@ def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, leve
     # ... and a sign denied inside its own words.
     ("my lips aren't swollen, just a small bruise", "lips aren't swollen", "allergic_reaction", False),
     ("my lips are swollen, not just a bruise", "lips are swollen", "allergic_reaction", True),
+    # Suicidal thoughts asked about as a side effect, with nothing about the patient ...
+    ("does botox cause depression or suicidal thoughts?", "suicidal thoughts", "self_harm", False),
+    ("does botox increase suicidal thoughts? my mom wants to know", "suicidal thoughts", "self_harm", False),
+    ("does botox cause suicidal thoughts? because ive been having them", "suicidal thoughts", "self_harm", True),
+    # ... and a stuffed nose with nothing more.
+    ("my nose is so stuffed i can barely breathe at night", "barely breathe", "breathing", False),
+    ("my nose is stuffed and i can barely breathe and my chest is tight", "barely breathe", "breathing", True),
+    ("my nose is stuffed and i can barely breathe since the botox", "barely breathe", "breathing", True),
 ])
 def test_the_seventh_round_context_rules(text, phrase, value, counts):
     level = "crisis" if value == "self_harm" else "emergency"
