@@ -219,7 +219,11 @@ AT_A_THING_AFTER = re.compile(
 # right after the phrase; "i want to die lol" alone still counts (seventh round).
 CHORE_CONDITION = re.compile(
     r"\b(?:if i (?:have to|gotta|got to|must|need to|hear|see|get)|si (?:tengo que|me toca|me hacen|vuelvo a))\b"
-    r"[^.!?\n]{0,60}\b(?:one more|another|again|once more|otr[oa]|una vez mas|de nuevo)\b[^.!?\n]{0,40}$", re.I)
+    r"[^.!?\n]{0,60}\b(?:one more|another|again|once more|otr[oa]|una vez mas|de nuevo)\b[^.!?\n]{0,40}$"
+    # ... or fed up with a named chore: "estoy harta de tanto trámite, me quiero morir jaja".
+    r"|\b(?:harta|harto|fed up|sick|tired|cansad[oa]) (?:de|of|with) (?:tanto |tanta |tantos |tantas |the |this |these |"
+    r"all (?:the |this |these )?|el |la |los |las )?(?:tramite\w*|papeleo|paperwork|forms?|formularios?|wait\w*|espera|"
+    r"llamadas|calls|insurance|seguro|hold|portal|parking|estacionamiento|fila|line|traffic|trafico)\b[^.!?\n]{0,40}$", re.I)
 LAUGH_AFTER = re.compile(r"\s*[,.!]*\s*(?:lol|lmao|rofl|haha\w*|hehe\w*|jaja\w*|jeje\w*|xd)\b", re.I)
 # "Me quiero dar un tiro con esta espera" is the Spanish "shoot me now" about a named thing.
 SHOT_AT_A_THING = re.compile(r"\b(?:tiro|balazo|plomazo)$", re.I)

@@ -517,6 +517,10 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     ("i tried to od last month and it didnt work", "crisis"),
     ("my son looked up how to make a noose", "crisis"),
     ("my brother is giving away his guitars, says he won't need them", "crisis"),
+    ("honestly nobody would notice me", "crisis"),
+    ("i'm done. bye everyone", "crisis"),
+    ("im afraid ill do something to myself", "crisis"),
+    ("thinking of drinking the rat poison in the shed", "crisis"),
     ("can't draw air in since the neck shots", "emergency"),
     ("i can barely get half a breath", "emergency"),
     ("winded just getting dressed since the botox", "emergency"),
@@ -549,6 +553,11 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     ("giving away my winter coats, we won't need them after the move to florida", None),
     ("gave my sister my concert ticket since i won't need it, i have my appointment", None),
     ("can i take all my pills the morning of the botox?", None),
+    ("nobody would miss me at the gym if i skipped a week lol", None),
+    ("im done. see you next month, bye", None),
+    ("i might do something drastic to my hair after the botox lol", None),
+    ("saving my meds for the trip to italy, can i fly after botox", None),
+    ("i want to disappear these wrinkles permanently", None),
 ])
 def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, level):
     message = parsed(text, "ask_cost", 0.9)
@@ -563,6 +572,7 @@ def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, leve
     ("if i have to sit on hold one more time i'll jump off a bridge lol", "jump off a bridge", "self_harm", False),
     ("i want to jump off a bridge lol", "jump off a bridge", "self_harm", True),
     ("if i have to sit on hold one more time i'll jump off a bridge", "jump off a bridge", "self_harm", True),
+    ("fed up with the paperwork, i want to die lol", "want to die", "self_harm", False),
     # ... dying of fright ...
     ("i'll die of fright when i see the needle", "die", "self_harm", False),
     # ... a goodbye before a move ...
