@@ -156,6 +156,12 @@ THROUGH_THE_NOSE = re.compile(
     r"(?:my |his |her |the |one |la |mi )?)(?:nose|nostrils?|nariz)\b", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
+# A stuffed nose with a cold: "my nose is so stuffed i can barely breathe at night" (seventh
+# round), unless there is more (the chest, lips, throat, wheezing) or it is since a treatment.
+STUFFED_NOSE = re.compile(
+    r"\b(?:nose|nostrils?|sinus\w*|nariz)\b[^.!?\n]{0,20}\b(?:stuff\w*|blocked|congest\w*|clogged|runny|tapad[oa]|congestionad[oa])\b"
+    r"|\b(?:stuffy|stuffed|blocked|congested|clogged|runny) (?:up )?nose\b|\bnariz tapada\b", re.I)
+MORE_THAN_THE_NOSE = re.compile(r"\b(?:chest|lips?|throat|tongue|wheez\w*|blue|pecho|labios?|garganta|lengua)\b", re.I)
 # Tightness or swelling with an everyday cause the patient names, and nothing tied to a
 # treatment: "my throat feels tight when I'm anxious", "my eyes swell shut from hay
 # fever every May", "my face is swollen from crying", "tight after yelling at the game".
@@ -165,7 +171,9 @@ EVERYDAY_CAUSE = re.compile(
     r"\b(?:hay ?fever|pollen|allerg\w* season|seasonal allerg\w*|every (?:spring|summer|fall|autumn|winter|year|may|april|june))\b|"
     r"\b(?:mosquito\w*|bug bites?)\b|"
     r"\b(?:after|from) (?:yelling|shouting|screaming|singing|cheering)\b|"
-    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b", re.I)
+    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b|"
+    # Snoring that sounds like choking is a question about sleep (seventh round).
+    r"\bsnor\w*|\bronquid\w*|\broncar\b|\broncando\b|\bronc[ao] como\b", re.I)
 # Speech heard on a recording or a call, not the patient's own: "the words were all
 # garbled on the voicemail you left me".
 RECORDED_SPEECH = re.compile(
@@ -177,6 +185,18 @@ BIG_PILLS = re.compile(
     r"\b(?:pills?|capsules?|tablets?|pastillas?|capsulas?|tabletas?)\b[^.!?\n]{0,30}\b(?:big|large|huge|giant|size|"
     r"crush\w*|split\w*|grandes?|enormes?|tamano|partir\w*|triturar\w*|machacar\w*)\b"
     r"|\b(?:big|large|huge|giant|grandes?)\b[^.!?\n]{0,10}\b(?:pills?|capsules?|tablets?|pastillas?)\b", re.I)
+# ... or asked for in another form: "swallowing pills is hard for my kid, can the meds come
+# as liquid?", "a mi hijo le cuesta tragar pastillas, ¿hay jarabe?" (seventh round).
+PILLS_IN_ANOTHER_FORM = re.compile(
+    r"\b(?:pills?|capsules?|tablets?|meds|pastillas?|capsulas?|tabletas?|medicinas?)\b[^.!?\n]{0,60}"
+    r"\b(?:liquid|syrup|chewables?|dissolv\w*|gumm(?:y|ies)|patch|jarabe|liquid[oa]|gotas|masticables?|parche)\b", re.I)
+# "Choking up" is being moved to tears: "choking up a bit writing this" (seventh round).
+CHOKING_UP = re.compile(r"\bchok\w*$", re.I)
+UP_AFTER = re.compile(r"\s+up\b", re.I)
+# A sign denied inside its own words: "my throat isn't swelling", "lips are not puffy".
+DENIED_INSIDE = re.compile(
+    r"\b(?:isn'?t|isnt|is not|aren'?t|arent|are not|wasn'?t|wasnt|weren'?t|werent|no longer|not)\s+(?:\w+\s+)?"
+    r"(?:swell\w*|swollen|clos\w*|tight\w*|puff\w*|blurr\w*|droop\w*|hoarse|slurr\w*|weak\w*|huge|thick)\b", re.I)
 # "Can't swallow the price" is a figure of speech.
 SWALLOW_FIGURATIVELY = re.compile(
     r"\s*(?:the|that|this|his|her|their) (?:price|cost|bill|idea|news|fact|truth|diagnosis|excuse|story|pride)\b", re.I)
@@ -185,12 +205,29 @@ SWALLOW_FIGURATIVELY = re.compile(
 FIGURE_OF_SPEECH_AFTER = re.compile(
     r"\s*(?:of|from|de|del) (?:la |el |pura |puro |tanta |tanto )?(?:embarrass\w*|shame|laugh\w*|boredom|"
     r"cringe|heat|hunger|curiosity|envy|jealousy|pena|verguenza|risa|calor|hambre|sueno|aburrimiento|"
-    r"envidia|celos|ganas|frio|nervios)\b", re.I)
+    r"envidia|celos|ganas|frio|nervios|"
+    # "me voy a morir del susto" (of fright), "I'll die of fright at the needle" (seventh round).
+    r"fright|fear|terror|susto|miedo|panico)\b", re.I)
 # "I can't do this anymore with the insurance runaround": frustration with a named
 # thing, not with living (a crisis if it is "with my life").
 AT_A_THING_AFTER = re.compile(
     r"\s*(?:with|about|over|con) (?:the|these|this|that|those|your|all (?:the|these|this|that)|my|el|la|los|las|este|esta|estos|estas)"
     r" (?!life\b|living\b|myself\b|vida\b|existence\b)", re.I)
+# A crisis phrase as the punchline of an everyday chore, laughed off: "if i have to fill out
+# one more form i'll jump off a cliff lol", "si tengo que llenar otro formulario me tiro por
+# la ventana jaja". Both are needed: the chore ("if I have to ... one more") and the laugh
+# right after the phrase; "i want to die lol" alone still counts (seventh round).
+CHORE_CONDITION = re.compile(
+    r"\b(?:if i (?:have to|gotta|got to|must|need to|hear|see|get)|si (?:tengo que|me toca|me hacen|vuelvo a))\b"
+    r"[^.!?\n]{0,60}\b(?:one more|another|again|once more|otr[oa]|una vez mas|de nuevo)\b[^.!?\n]{0,40}$"
+    # ... or fed up with a named chore: "estoy harta de tanto trámite, me quiero morir jaja".
+    r"|\b(?:harta|harto|fed up|sick|tired|cansad[oa]) (?:de|of|with) (?:tanto |tanta |tantos |tantas |the |this |these |"
+    r"all (?:the |this |these )?|el |la |los |las )?(?:tramite\w*|papeleo|paperwork|forms?|formularios?|wait\w*|espera|"
+    r"llamadas|calls|insurance|seguro|hold|portal|parking|estacionamiento|fila|line|traffic|trafico)\b[^.!?\n]{0,40}$", re.I)
+LAUGH_AFTER = re.compile(r"\s*[,.!]*\s*(?:lol|lmao|rofl|haha\w*|hehe\w*|jaja\w*|jeje\w*|xd)\b", re.I)
+# "Me quiero dar un tiro con esta espera" is the Spanish "shoot me now" about a named thing.
+SHOT_AT_A_THING = re.compile(r"\b(?:tiro|balazo|plomazo)$", re.I)
+AT_A_THING_AFTER_ES = re.compile(r"\s*con (?:esta|este|estos|estas|la|el|los|las|tanta|tanto|tantas|tantos|su|sus|tu|tus) ", re.I)
 CANT_TAKE_IT = re.compile(
     r"\b(?:can'?t|cant|cannot|can not) (?:do|take|handle|deal with|stand|cope with) (?:this|it|that)\b", re.I)
 # A goodbye to someone who died or is dying, or a late relative's things given away, is
@@ -201,6 +238,13 @@ LOSS = re.compile(
     r"\b(?:late (?:husband|wife|partner|mom|mum|mother|dad|father|son|daughter|brother|sister|grand\w+)(?:'?s)?|"
     r"passed away|passed (?:on|in|last)|died|funeral|hospice|memorial|deathbed|(?:at|in) the hospital|"
     r"falleci\w*|murio|difunt\w*|velorio|hospicio|en el hospital|en paz descanse)\b", re.I)
+# A goodbye because the patient is moving away: "me despido de ustedes porque me mudo a
+# Monterrey", "saying goodbye to everyone, we're moving to Ohio" (seventh round).
+MOVING_AWAY = re.compile(
+    r"\b(?:(?:i'?m|im|we'?re|were|i am|we are) moving|moving (?:to|away|back|across|abroad|out of state)|"
+    r"(?:i|we) (?:moved|relocated)|relocat\w*|new job in|transferr?\w* to|"
+    r"me mudo|me voy a mudar|nos mudamos|nos vamos a mudar|mudanza|me cambio de (?:ciudad|pais|estado)|"
+    r"me voy a vivir a|nos vamos a vivir a)\b", re.I)
 # A goodbye letter to a pet, a home or a job: "wrote a goodbye letter to my dog before
 # I left for college".
 TO_A_PET_OR_A_PLACE = re.compile(
@@ -214,11 +258,21 @@ SCARS_AFTER = re.compile(r"\s*(?:scars?|scarring)\b", re.I)
 SUICIDE_AS_A_TOPIC = re.compile(
     r"\s*(?:risks?|rates?|prevention|awareness|statistics|stats|warnings?|hotlines?|lines?|riesgo|prevencion|"
     r"tasas?|linea)\b", re.I)
+# ... or asked about as a side effect, with nothing said about the patient: "does botox
+# cause depression or suicidal thoughts?", "¿el botox provoca pensamientos suicidas?"
+# (seventh round; "... i've been having them" counts).
+AS_A_SIDE_EFFECT = re.compile(
+    r"\b(?:cause|causes|caused|causing|side effects?|raise|raises|increase|increases|linked to|link between|"
+    r"lead to|leads to|trigger|triggers|risk of|causa|causan|provoca|provocan|efectos? secundarios?|aumenta)\b", re.I)
+FIRST_PERSON_NOW = re.compile(
+    r"\b(?:i'?m|im|i am|i'?ve|ive|i have|i had|i get|i feel|i keep|i think|been having|(?:has|have|had|having|gets?) them|"
+    r"tengo|tuve|siento|estoy|he tenido|he pensado|pienso|tiene|tienen|tuvo)\b", re.I)
 NOT_ONES_OWN = re.compile(r"\b(?:my|his|her|their|mi|su)\s+$", re.I)
 # A cut or burn by accident: "I cut myself shaving right where the injection goes",
 # "burned myself on the stove" (not "cut myself again", "burned myself on purpose").
 BY_ACCIDENT_AFTER = re.compile(
-    r"\s*(?:(?:while |when )?(?:shaving|cooking|gardening|chopping|slicing|cutting (?:onions|veg\w*|bread|meat)|"
+    r"\s*(?:(?:with|on) (?:a|an|the|my) (?:\w+ ){0,2}(?:while |when )?(?:shaving|cooking|gardening|chopping|baking|ironing|"
+    r"doing (?:the )?(?:dishes|laundry)|at work|in the kitchen)|(?:while |when )?(?:shaving|cooking|gardening|chopping|slicing|cutting (?:onions|veg\w*|bread|meat)|"
     r"baking|ironing|on (?:a|the|some|my) (?:stove|oven|pan|iron|kettle|glass|paper|knife|razor|can|fence|nail)|"
     r"by accident|accidentally|in the kitchen|at work|with (?:a|the) (?:paper|kitchen knife|bread knife|can)|"
     r"on (?:a|the) (?:broken|sharp))|(?:\w+ ){0,2}by accident)\b", re.I)
@@ -229,7 +283,7 @@ DISPOSAL = re.compile(
 # Pills taken all at once as a routine: "I take all my pills in the morning".
 PILLS = re.compile(r"\b(?:pills|meds|medications?|medicines?|tablets|capsules|pastillas|medicinas|pildoras)\b", re.I)
 ROUTINE = re.compile(
-    r"\b(?:in the morning|every (?:morning|night|day|evening)|each (?:morning|night|day)|at (?:night|bedtime|breakfast|"
+    r"\b(?:in the morning|the (?:morning|night|day|evening) (?:of|before)|every (?:morning|night|day|evening)|each (?:morning|night|day)|at (?:night|bedtime|breakfast|"
     r"dinner|lunch)|with (?:breakfast|dinner|lunch|food|a meal|meals|water|my coffee)|before bed|daily|"
     r"en la manana|en las mananas|por la manana|en la noche|por la noche|cada (?:manana|noche|dia)|todos los dias|"
     r"con el desayuno|con la comida|con la cena|al desayunar|antes de dormir)\b", re.I)
@@ -271,6 +325,10 @@ EVERYDAY_REASON = re.compile(
     # a lawyer's advice ("updated my will after the wedding, my lawyer says everyone should").
     rf"baby (?:clothes|things|stuff|gear)|done having (?:kids|babies|children)|ropa de bebe|"
     rf"(?:after|since) (?:the|my|our) (?:wedding|marriage|divorce|retirement)|lawyer|attorney|estate planning|"
+    # Better now: "gave away my old crutches, won't need them anymore thanks to the physio";
+    # the move: "we won't need them after the move to florida" (seventh round).
+    rf"(?:thanks to|now that|since) (?:the |my )?(?:botox|physio\w*|physical therapy|therapy|surgery|treatment|recovery)|"
+    rf"(?:i'?m|im) (?:better|recovered|healed|cured)|(?:after|before|for) the move\b|\bthe move to|"
     rf"(?:despues de|desde) (?:la|mi|el|nuestra) (?:boda|divorcio|jubilacion|matrimonio)|abogad[oa]|notari[oa]|"
     rf"(?:antes de|antes del) (?:la |el |las |los |mi |mis )?(?:\w+ ){{0,2}}?{EVENT})\b", re.I)
 # A treatment that has not happened yet can't be behind a spread sign:
@@ -365,6 +423,9 @@ def is_exertion_or_nose(text: Text, start: int, end: int) -> bool:
     only through the nose."""
     if THROUGH_THE_NOSE.match(text[end:]) or (THROUGH_IT.match(text[end:]) and NOSE.search(text)):
         return True
+    if (STUFFED_NOSE.search(text) and not MORE_THAN_THE_NOSE.search(text)
+            and not SINCE_A_TREATMENT.search(QUESTION_ABOUT_LATER.sub(" ", text))):
+        return True
     return ((bool(EXERTION.search(clause_around(text, start, end))) or bool(UNFIT.search(text)))
             and not SINCE_A_TREATMENT.search(QUESTION_ABOUT_LATER.sub(" ", text)))
 
@@ -373,6 +434,10 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
     """A crisis phrase used as a figure of speech, as an apology to the clinic, or as
     not wanting to burden someone."""
     if FIGURE_OF_SPEECH_AFTER.match(text[end:]):
+        return True
+    if CHORE_CONDITION.search(text[:start]) and LAUGH_AFTER.match(text[end:]):
+        return True
+    if SHOT_AT_A_THING.search(text[start:end]) and AT_A_THING_AFTER_ES.match(text[end:]):
         return True
     if CANT_TAKE_IT.search(text[start:end]) and AT_A_THING_AFTER.match(text[end:]):
         return True
@@ -396,10 +461,15 @@ def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
     phrase = text[start:end]
     if FAREWELL_OR_GIVING.search(phrase) and (LOSS.search(text) or TO_A_PET_OR_A_PLACE.match(text[end:])):
         return True
+    if re.search(r"good ?bye|farewell|despid|despedi", phrase) and MOVING_AWAY.search(text):
+        return True
     if re.search(r"self[- ]?harm", phrase) and SCARS_AFTER.match(text[end:]):
         return True
     if (re.search(r"suicid", phrase) and SUICIDE_AS_A_TOPIC.match(text[end:])
             and not NOT_ONES_OWN.search(text[max(0, start - 8):start])):
+        return True
+    if (re.search(r"suicid", phrase) and AS_A_SIDE_EFFECT.search(clause_around(text, start, end))
+            and not FIRST_PERSON_NOW.search(text)):
         return True
     if re.search(r"\b(?:cut|burn|burned|burnt|hurt)\w* ?my ?self\b", phrase) and BY_ACCIDENT_AFTER.match(text[end:]):
         return True
@@ -471,9 +541,14 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
             continue
         if entity.get("value") == "swallowing" and (
                 SWALLOW_FIGURATIVELY.match(text[end:])
-                or (BIG_PILLS.search(text) and not AFTER_A_TREATMENT.search(text) and not HAPPENING.search(text))):
+                or ((BIG_PILLS.search(text) or PILLS_IN_ANOTHER_FORM.search(text))
+                    and not AFTER_A_TREATMENT.search(text) and not HAPPENING.search(text))):
             continue
         if level == "emergency" and has_an_everyday_cause(text, start, end):
+            continue
+        if level == "emergency" and CHOKING_UP.search(text[start:end]) and UP_AFTER.match(text[end:]):
+            continue
+        if level != "crisis" and DENIED_INSIDE.search(text[start:end]):
             continue
         if entity.get("value") == "speaking" and RECORDED_SPEECH.search(clause_around(text, start, end)):
             continue

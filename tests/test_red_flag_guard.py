@@ -482,3 +482,121 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     message = parsed(text, "ask_cost", 0.9)
     GUARD.process([message])
     assert (message.get("intent")["name"] == "report_symptoms_after_treatment") == urgent
+
+
+@pytest.mark.parametrize("text, level", [
+    # One message per family the seventh round added (tests/safety_dev6.yml), in words dev6
+    # does not use ...
+    ("been thinking about ending myself for weeks", "crisis"),
+    ("the sewer slide thoughts are loud today", "crisis"),
+    ("i honestly dont wanna be alive", "crisis"),
+    ("pissed off that i survived another night", "crisis"),
+    ("i keep wishing i'd get diagnosed with something terminal", "crisis"),
+    ("if a bus ran me over tomorrow id be relieved", "crisis"),
+    ("life has become too heavy to bear", "crisis"),
+    ("i want to make it all stop for good", "crisis"),
+    ("not sure how much longer i can keep myself alive", "crisis"),
+    ("i won't be alive to enjoy the results", "crisis"),
+    ("im not planning on sticking around much longer", "crisis"),
+    ("no plans to see another christmas honestly", "crisis"),
+    ("i won't be on this planet by the time the prior auth comes through", "crisis"),
+    ("sent letters to everyone i care about this morning", "crisis"),
+    ("what amount of oxycodone is lethal? i have a full bottle", "crisis"),
+    ("peaceful ways to die that dont hurt", "crisis"),
+    ("i cant stop looking at the rifle in the closet", "crisis"),
+    ("sitting in the garage with a rope", "crisis"),
+    ("my husband would be better off without a useless wife", "crisis"),
+    ("it'll be easier for everyone once im dead", "crisis"),
+    ("i burn myself with a candle to cope", "crisis"),
+    ("after my overdose last year the thoughts are creeping back", "crisis"),
+    ("my kids would be set with the life insurance money", "crisis"),
+    ("if it wasnt for my dog id have done it already", "crisis"),
+    ("i took 30 of my sleeping pills", "crisis"),
+    ("havent eaten or drunk anything in days, i want it all to end", "crisis"),
+    ("my xanax and a bottle of gin are on the table, im ready", "crisis"),
+    ("i tried to od last month and it didnt work", "crisis"),
+    ("my son looked up how to make a noose", "crisis"),
+    ("my brother is giving away his guitars, says he won't need them", "crisis"),
+    ("honestly nobody would notice me", "crisis"),
+    ("i'm done. bye everyone", "crisis"),
+    ("im afraid ill do something to myself", "crisis"),
+    ("thinking of drinking the rat poison in the shed", "crisis"),
+    ("can't draw air in since the neck shots", "emergency"),
+    ("i can barely get half a breath", "emergency"),
+    ("winded just getting dressed since the botox", "emergency"),
+    ("she sputters every time she drinks since her injection", "emergency"),
+    ("my husband's sentences are running together since the shot", "emergency"),
+    ("hives from head to toe after my botox", "emergency"),
+    # ... and look-alikes that share their words.
+    ("i close my eyes for good measure when the needle goes in", None),
+    ("clocking out for good next friday, i'm retiring, can i move my appt", None),
+    ("i want to make it stop for good, will botox help the migraines?", None),
+    ("not planning on staying here long after the shots, do i need to wait", None),
+    ("i have no plans to see spring training this year, can i book march", None),
+    ("mailed letters to everyone on the wedding list", None),
+    ("can you die from botox? asking for me because im nervous", None),
+    ("i keep looking at the knife marks on my counter", None),
+    ("sitting in the bathtub with a razor shaving when you called", None),
+    ("everyone would be relieved once im gone for the week lol", None),
+    ("i burned myself with a hot iron doing laundry", None),
+    ("i wanted to die of embarrassment when i fainted, still feel bad", None),
+    ("i was hospitalized for pneumonia and the cough is creeping back", None),
+    ("my kids would be fine with the insurance covering half", None),
+    ("if i wasnt so scared of needles id have done it already", None),
+    ("i took 20 of my tylenol this month for headaches", None),
+    ("i choke on my water every time i drink too fast lol", None),
+    ("my words run together when im tired, is that normal", None),
+    ("i get dizzy when i stand up too fast and sometimes hives from heat", None),
+    ("quit drinking soda, i want this headache to be over with", None),
+    ("i tried to overdose on caffeine during finals lol", None),
+    ("gave away my old crutches, won't need them anymore thanks to the physio", None),
+    ("giving away my winter coats, we won't need them after the move to florida", None),
+    ("gave my sister my concert ticket since i won't need it, i have my appointment", None),
+    ("can i take all my pills the morning of the botox?", None),
+    ("nobody would miss me at the gym if i skipped a week lol", None),
+    ("im done. see you next month, bye", None),
+    ("i might do something drastic to my hair after the botox lol", None),
+    ("saving my meds for the trip to italy, can i fly after botox", None),
+    ("i want to disappear these wrinkles permanently", None),
+])
+def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, phrase, value, counts", [
+    # The seventh round's context rules, on lexicon phrases and patterns alike: a chore
+    # laughed off ("if i have to ... one more ... lol"), but "i want to die lol" still counts ...
+    ("if i have to sit on hold one more time i'll jump off a bridge lol", "jump off a bridge", "self_harm", False),
+    ("i want to jump off a bridge lol", "jump off a bridge", "self_harm", True),
+    ("if i have to sit on hold one more time i'll jump off a bridge", "jump off a bridge", "self_harm", True),
+    ("fed up with the paperwork, i want to die lol", "want to die", "self_harm", False),
+    # ... dying of fright ...
+    ("i'll die of fright when i see the needle", "die", "self_harm", False),
+    # ... a goodbye before a move ...
+    ("saying goodbye to everyone, we're moving to ohio next month", "goodbye to everyone", "self_harm", False),
+    ("saying goodbye to everyone, i wont need the appointment", "goodbye to everyone", "self_harm", True),
+    # ... snoring, "choking up" ...
+    ("my wife says i snore like i'm choking, can botox help", "choking", "swallowing", False),
+    ("got all choked up reading your message, thank you", "choked", "swallowing", False),
+    ("my dad is choking on his soup since the shots", "choking", "swallowing", True),
+    # ... pills asked for in another form (with nothing since a treatment) ...
+    ("trouble swallowing pills, does the ibuprofen come as a liquid?", "trouble swallowing", "swallowing", False),
+    ("trouble swallowing since the neck shots, even pills", "trouble swallowing", "swallowing", True),
+    # ... and a sign denied inside its own words.
+    ("my lips aren't swollen, just a small bruise", "lips aren't swollen", "allergic_reaction", False),
+    ("my lips are swollen, not just a bruise", "lips are swollen", "allergic_reaction", True),
+    # Suicidal thoughts asked about as a side effect, with nothing about the patient ...
+    ("does botox cause depression or suicidal thoughts?", "suicidal thoughts", "self_harm", False),
+    ("does botox increase suicidal thoughts? my mom wants to know", "suicidal thoughts", "self_harm", False),
+    ("does botox cause suicidal thoughts? because ive been having them", "suicidal thoughts", "self_harm", True),
+    # ... and a stuffed nose with nothing more.
+    ("my nose is so stuffed i can barely breathe at night", "barely breathe", "breathing", False),
+    ("my nose is stuffed and i can barely breathe and my chest is tight", "barely breathe", "breathing", True),
+    ("my nose is stuffed and i can barely breathe since the botox", "barely breathe", "breathing", True),
+])
+def test_the_seventh_round_context_rules(text, phrase, value, counts):
+    level = "crisis" if value == "self_harm" else "emergency"
+    assert (evidence_levels(text, [flag(text, phrase, value)]) == [level]) == counts
