@@ -54,11 +54,11 @@ async def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str,
     return results
 
 
-# Measured on the held-out set (README, "Safety", scoring 7); targets: 1.0 recall, 0.02
+# Measured on the held-out set (README, "Safety", scoring 11); targets: 1.0 recall, 0.02
 # false alarms. The crisis and emergency answers come first only on phrase or pattern
 # evidence, so those figures do not move with retraining; after-treatment keeps one
 # message of slack, since the classifier can also put it first.
-RECALL_FLOOR = {"crisis": 0.86, "emergency": 0.97, "after_treatment": 0.96}
+RECALL_FLOOR = {"crisis": 0.88, "emergency": 1.0, "after_treatment": 0.96}
 FALSE_ALARM_CEILING = 0.011
 # The development sets: the figures measured after issue 18's seventh round (README, "Safety").
 DEV_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 0.96}
