@@ -37,3 +37,26 @@ def validate_data(
                 if issubclass(w.category, UserWarning) and not str(w.message).startswith(ALWAYS_RAISED)
                 and str(w.message) not in NOT_A_PROBLEM]
     return passed, messages
+
+
+def parse_all(agent, texts: Sequence[str]) -> List[dict]:
+    """What `agent.parse_message` returns for each text, from one run of the model's
+    NLU graph over all of them (Rasa's processor runs it once per message; the
+    components take lists, so the classifier scores them as one matrix)."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+
+    processor = agent.processor
+    target = processor.model_metadata.nlu_target
+    results = processor.graph_runner.run(
+        inputs={PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
+                PLACEHOLDER_TRACKER: DialogueStateTracker.from_events("parse-all", [])},
+        targets=[target])
+    parses = []
+    for message in results[target]:
+        parse = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, ENTITIES: []}
+        parse.update(message.as_dict(only_output_properties=True))
+        parses.append(parse)
+    return parses

@@ -13,7 +13,6 @@ which opens forms and leaves questions pending). That is about a tenth of the
 messages for the same dialogue paths; sending all of them took most of this
 module's minutes.
 """
-import asyncio
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +24,7 @@ import requests
 import yaml
 
 from common.paths import ROOT
+from tests.rasa_checks import parse_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -64,11 +64,8 @@ def understanding(parse: Dict) -> Understanding:
 
 
 def one_message_per_understanding(agent, texts: List[str]) -> Dict[Understanding, str]:
-    async def parse_all():
-        return [await agent.parse_message(text) for text in texts]
-
     chosen: Dict[Understanding, str] = {}
-    for text, parse in zip(texts, asyncio.run(parse_all())):
+    for text, parse in zip(texts, parse_all(agent, texts)):
         chosen.setdefault(understanding(parse), text)
     return chosen
 

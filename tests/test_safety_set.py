@@ -11,7 +11,6 @@ message), none for frustration. The held-out figures do not reach 100% recall
 yet (README, "Safety"): the asserted floors are the measured figures, so that a
 change can only keep or raise them. The figures go to results/safety_set.json.
 """
-import asyncio
 import json
 from collections import Counter
 from pathlib import Path
@@ -22,6 +21,7 @@ import yaml
 
 from common.paths import ROOT
 from nlu_components import safety_notes
+from tests.rasa_checks import parse_all
 
 pytestmark = pytest.mark.unit
 
@@ -44,13 +44,13 @@ def load_set(path: Path) -> List[Dict[str, str]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
 
 
-async def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str, object]]:
+def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str, object]]:
     results = []
-    for message in messages:
-        with safety_notes.collecting() as notes:
-            parse = await agent.parse_message(message["text"])
+    for message, parse in zip(messages, parse_all(agent, [m["text"] for m in messages])):
+        # The guard's note for a gentle line after the answer, as the channels read it.
+        note = parse.get(safety_notes.PARSE_KEY)
         results.append({**message, "got": FIRST_ANSWER.get(parse["intent"]["name"], "none"),
-                        "intent": parse["intent"]["name"], "notes": list(notes)})
+                        "intent": parse["intent"]["name"], "notes": [note["kind"]] if note else []})
     return results
 
 
@@ -85,7 +85,7 @@ DEV_FALSE_ALARM_CEILING = 0.02
 
 @pytest.fixture(scope="module")
 def results(trained_agent) -> List[Dict[str, object]]:
-    scored = asyncio.run(first_answers(trained_agent, load_set(SAFETY_SET)))
+    scored = first_answers(trained_agent, load_set(SAFETY_SET))
     recall = {level: rate([r for r in scored if r["expect"] == level], lambda r: r["got"] == r["expect"])
               for level in ("crisis", "emergency", "after_treatment")}
     calm = [r for r in scored if r["expect"] == "none"]
@@ -141,7 +141,7 @@ def test_false_alarms_stay_rare_and_none_for_frustration(results):
 
 @pytest.fixture(scope="module")
 def development_results(trained_agent) -> Dict[str, List[Dict[str, object]]]:
-    return {path.name: asyncio.run(first_answers(trained_agent, load_set(path)))
+    return {path.name: first_answers(trained_agent, load_set(path))
             for path in (SAFETY_DEV, SAFETY_DEV2, SAFETY_DEV3, SAFETY_DEV4, SAFETY_DEV5, SAFETY_DEV6)}
 
 
