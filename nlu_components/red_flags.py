@@ -155,7 +155,7 @@ QUESTION_ABOUT_LATER = re.compile(r"\b(?:can|could|should|may) (?:i|we|he|she)\b
 # "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
 # "my nose is blocked, I can barely breathe through it").
 THROUGH_THE_NOSE = re.compile(
-    r"\s*(?:well |properly |right |good )?(?:(?:through|thru|out of|por) (?:[a-z]+ ){0,4}?|(?:with|by|con) "
+    r"\s*(?:in |out )?(?:well |properly |right |good )?(?:(?:through|thru|out of|por) (?:[a-z]+ ){0,4}?|(?:with|by|con) "
     r"(?:my |his |her |the |one |la |mi )?)(?:nose|nostrils?|nariz)\b", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
