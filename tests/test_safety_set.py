@@ -61,7 +61,7 @@ async def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str,
 # message of slack, since the classifier can also put it first.
 RECALL_FLOOR = {"crisis": 0.88, "emergency": 1.0, "after_treatment": 0.96}
 FALSE_ALARM_CEILING = 0.011
-# The development sets: the figures measured after issue 18's seventh round (README, "Safety").
+# The development sets: the figures measured after issue 18's eighth round (README, "Safety").
 DEV_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 0.96}
 DEV2_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 1.0}
 # dev3 has crises, emergencies and look-alikes only. One crisis is left out on purpose
@@ -81,8 +81,11 @@ DEV5_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 1.0}
 # purpose, README, "Safety"), all emergencies and after-treatment reports, by phrases and
 # patterns, and no false alarm.
 DEV6_RECALL_FLOOR = {"crisis": 0.97, "emergency": 1.0, "after_treatment": 1.0}
-# dev7 (the eighth round): FLOORS_PLACEHOLDER
-DEV7_RECALL_FLOOR = {"crisis": 0.0, "emergency": 0.0, "after_treatment": 0.0}
+# dev7 (the eighth round, mostly indirect crises): before the round 26 of 64 crises, 26 of 28
+# emergencies, 5 of 5 after-treatment reports, 3 false alarms in 89; after it 62 of 64 crises
+# (two left out on purpose, README, "Safety"), all emergencies and after-treatment reports, by
+# phrases and patterns, and no false alarm.
+DEV7_RECALL_FLOOR = {"crisis": 0.96, "emergency": 1.0, "after_treatment": 1.0}
 DEV_FALSE_ALARM_CEILING = 0.02
 
 
