@@ -61,7 +61,8 @@ NEGATION_WINDOW_WORDS = 4
 # Crisis phrases are often negative themselves ("I don't see a reason to keep
 # living"): only a denial right before the phrase counts ("I'm not suicidal",
 # "no quiero morir").
-CRISIS_DENIALS = {"not", "never", "no", "nunca"}
+# "I don't want to die, I just want one day without pain" (eighth round).
+CRISIS_DENIALS = {"not", "never", "no", "nunca", "don't", "dont"}
 # ... with these words between the denial and the phrase: "no estoy pensando en hacerme
 # daño", "I'm not thinking about hurting myself".
 DENIAL_FILLERS = {"am", "really", "even", "thinking", "planning", "going", "about", "of", "to",
@@ -69,7 +70,9 @@ DENIAL_FILLERS = {"am", "really", "even", "thinking", "planning", "going", "abou
                   # "no thoughts of suicide", "I've never thought about killing myself", "no
                   # tengo pensamientos de suicidio", "no pienso hacerme daño" (sixth round).
                   "thoughts", "thought", "having", "had", "any", "ever",
-                  "tengo", "tenido", "pensamientos", "ideas", "de", "pienso", "pensado"}
+                  "tengo", "tenido", "pensamientos", "ideas", "de", "pienso", "pensado",
+                  # "I'm not gonna hurt myself", "I don't want to kill myself" (eighth round).
+                  "gonna", "want", "wanna", "trying"}
 # ... but a denial of the past is not one of now: "I never had thoughts of suicide until
 # this year", "... before, but lately I do", "nunca había pensado en matarme hasta ahora".
 NOT_UNTIL_NOW = re.compile(
@@ -152,7 +155,7 @@ QUESTION_ABOUT_LATER = re.compile(r"\b(?:can|could|should|may) (?:i|we|he|she)\b
 # "Can't breathe through my nose" is a blocked nose, not trouble breathing (also
 # "my nose is blocked, I can barely breathe through it").
 THROUGH_THE_NOSE = re.compile(
-    r"\s*(?:well |properly |right |good )?(?:(?:through|thru|out of|por) (?:[a-z]+ ){0,4}?|(?:with|by|con) "
+    r"\s*(?:in |out )?(?:well |properly |right |good )?(?:(?:through|thru|out of|por) (?:[a-z]+ ){0,4}?|(?:with|by|con) "
     r"(?:my |his |her |the |one |la |mi )?)(?:nose|nostrils?|nariz)\b", re.I)
 THROUGH_IT = re.compile(r"\s*(?:well |properly |right |good )?(?:through|thru|out of) (?:it|them)\b", re.I)
 NOSE = re.compile(r"\b(?:nose|nostrils?|nariz)\b", re.I)
@@ -290,7 +293,9 @@ ROUTINE = re.compile(
 # "I feel like a burden asking so many questions, sorry": a burden to the clinic's
 # staff, about asking or calling, is politeness, not the warning sign (a burden to
 # one's family, which counts even with an apology: "sorry I'm such a burden on my kids").
-BURDEN = re.compile(r"\b(?:burden|bother|nuisance|problem|carga|estorbo|molestia)\b", re.I)
+# "Don't bother rescheduling me" is no burden said of oneself (eighth round).
+BURDEN = re.compile(r"\b(?:burden|(?<!don't )(?<!dont )(?<!why )(?<!no need to )bother|nuisance|problem|carga|estorbo|"
+                    r"molestia)\b", re.I)
 # ... unless its clause says it won't be for long: "I won't be a bother much longer".
 FINALITY = re.compile(r"\b(?:longer|anymore|any more|soon|forever|gone|dead|without me|sin mi|"
                       r"para siempre|mucho tiempo)\b", re.I)

@@ -2,6 +2,7 @@
 red-flag guard (nlu_components/red_flags.py), with and without accents; and the
 Spanish lexicon of conditions. Development messages written for these tests."""
 import asyncio
+import functools
 
 import pytest
 
@@ -170,3 +171,54 @@ def test_the_seventh_round_spanish_crisis_words_through_the_model(trained_agent,
 def test_the_seventh_round_spanish_emergency_words_through_the_model(trained_agent, text, emergency):
     (parsed,) = parse_all(trained_agent, [text])
     assert (parsed["intent"]["name"] == EMERGENCY) == emergency, parsed["intent"]
+
+
+@functools.lru_cache(maxsize=None)
+def guard():
+    from nlu_components.red_flags import RedFlagGuard
+
+    return RedFlagGuard(RedFlagGuard.get_default_config())
+
+
+@pytest.mark.parametrize("text, level", [
+    # The eighth round's Spanish families (tests/safety_dev7.yml), through the guard alone: a
+    # day when "se acaba todo", an apology passed on, "ya no van a saber de mí", driving into a
+    # ravine, not waking to the morning, resting forever, the sea "y no regresar", scratching
+    # one's arms, a daughter cutting her legs, a swollen face with itching or dizziness ...
+    ("el sábado se acaba todo", "crisis"),
+    ("ya decidí la fecha.", "crisis"),
+    ("diganle a mi esposo que perdón por todo", "crisis"),
+    ("dígale a mi hija que lo siento, algún día va a entender", "crisis"),
+    ("ya no voy a estar, gracias por todo", "crisis"),
+    ("no voy a estar para la cita ni para nada", "crisis"),
+    ("ya no van a saber más de mí", "crisis"),
+    ("me dan ganas de estrellarme contra un tráiler", "crisis"),
+    ("ojalá no amanezca", "crisis"),
+    ("quiero dormirme para siempre", "crisis"),
+    ("ya me harté de estar vivo", "crisis"),
+    ("quiero meterme al río y no volver", "crisis"),
+    ("me rayo la piel cuando nadie me ve", "crisis"),
+    ("mi hijo se está quemando los brazos", "crisis"),
+    ("se me hincharon los labios y me siento mareada", "emergency"),
+    # ... and look-alikes that share their words.
+    ("el domingo se acaba todo el descuento?", None),
+    ("ya escogí el día para la boda, ¿cuándo me pongo botox?", None),
+    ("dígale a mi mamá que lo siento, ella va a entender que llegué tarde", None),
+    ("dígale a la doctora que perdón por todo lo que dije", None),
+    ("ya no van a saber de mí porque cambié de número", None),
+    ("se me volteó el carro en el barranco hace años", None),
+    ("quiero descansar para siempre jaja este fin de semana", None),
+    ("me voy a meter al mar y no regreso hasta la tarde", None),
+    ("me rayé los brazos con el rosal sin querer", None),
+    ("no voy a estar aquí la próxima semana, me voy de viaje", None),
+    ("no voy a estar aquí el lunes, tengo trabajo", None),
+    ("tengo la cara un poco inflamada donde me inyectaron", None),
+])
+def test_the_eighth_round_spanish_families_through_the_guard(text, level):
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text, "intent": {"name": "ask_cost", "confidence": 0.9},
+                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.9}], "entities": []})
+    guard().process([message])
+    expected = {"crisis": CRISIS, "emergency": EMERGENCY, None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
