@@ -55,11 +55,11 @@ def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str, objec
     return results
 
 
-# Measured on the held-out set (README, "Safety", scoring 11); targets: 1.0 recall, 0.02
+# Measured on the held-out set (README, "Safety", scoring 12); targets: 1.0 recall, 0.02
 # false alarms. The crisis and emergency answers come first only on phrase or pattern
 # evidence, so those figures do not move with retraining; after-treatment keeps one
 # message of slack, since the classifier can also put it first.
-RECALL_FLOOR = {"crisis": 0.88, "emergency": 1.0, "after_treatment": 0.96}
+RECALL_FLOOR = {"crisis": 0.9, "emergency": 1.0, "after_treatment": 0.96}
 FALSE_ALARM_CEILING = 0.011
 # The development sets: the figures measured after issue 18's eighth round (README, "Safety").
 DEV_RECALL_FLOOR = {"crisis": 1.0, "emergency": 1.0, "after_treatment": 0.96}
