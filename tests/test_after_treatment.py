@@ -1,9 +1,10 @@
 """Warning signs after a treatment get the urgent answer first (issue 12): the
 phrasings below are written for this test only (not in training, not in the
 safety sets), each a patient reporting a spread sign after an injection."""
-import asyncio
 
 import pytest
+
+from tests.rasa_checks import parse_all
 
 pytestmark = pytest.mark.unit
 
@@ -33,12 +34,12 @@ URGENT = [
 ]
 
 
-async def intents(agent):
-    return [(await agent.parse_message(text))["intent"]["name"] for text in URGENT]
+def intents(agent):
+    return [parse["intent"]["name"] for parse in parse_all(agent, URGENT)]
 
 
 def test_every_phrasing_gets_the_urgent_answer_first(trained_agent):
-    got = asyncio.run(intents(trained_agent))
+    got = intents(trained_agent)
     missed = [text for text, intent in zip(URGENT, got) if intent != "report_symptoms_after_treatment"]
     assert len(URGENT) >= 20
     assert not missed, missed

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_info import ActionSessionStart
 from nlu_components.language import LanguageDetector, detected_language, requested_language
+from tests.rasa_checks import parse_all
 from tests.servers import ROOT
 
 pytestmark = pytest.mark.unit
@@ -97,12 +98,9 @@ def language_entities(parsed):
 
 
 def test_the_trained_model_sets_the_language_only_on_clear_messages(trained_agent):
-    async def parse_all(texts):
-        return [await trained_agent.parse_message(text) for text in texts]
-
-    spanish, short, switch, english = asyncio.run(parse_all([
+    spanish, short, switch, english = parse_all(trained_agent, [
         "¿el botox ayuda con la sudoración de las axilas?", "sí", "English, please",
-        "how long does it last?"]))
+        "how long does it last?"])
     assert language_entities(spanish) == ["es"]
     assert language_entities(short) == []
     assert language_entities(switch) == ["en"]

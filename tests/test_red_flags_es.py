@@ -1,21 +1,16 @@
 """Spanish red flags, at all three levels, through the trained model and the
 red-flag guard (nlu_components/red_flags.py), with and without accents; and the
 Spanish lexicon of conditions. Development messages written for these tests."""
-import asyncio
 import functools
 
 import pytest
+
+from tests.rasa_checks import parse_all
 
 pytestmark = pytest.mark.unit
 
 CRISIS, EMERGENCY, AFTER = "express_crisis", "report_emergency_symptoms", "report_symptoms_after_treatment"
 RED_FLAG_INTENTS = {CRISIS, EMERGENCY, AFTER}
-
-
-def parse_all(agent, texts):
-    async def run():
-        return [await agent.parse_message(text) for text in texts]
-    return asyncio.run(run())
 
 
 @pytest.mark.parametrize("text, intent", [
