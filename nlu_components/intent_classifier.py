@@ -29,7 +29,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import (FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY,
+                                      PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -106,9 +107,10 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         for message in messages:
             words = words_of(message)
             if self.known_words and words and not self.known_words.knows_any(words):
-                ranking = [{**entry, "confidence": 0.0} for entry in message.get("intent_ranking") or []]
-                message.set("intent", {**message.get("intent"), "confidence": 0.0}, add_to_output=True)
-                message.set("intent_ranking", ranking, add_to_output=True)
+                ranking = [{**entry, PREDICTED_CONFIDENCE_KEY: 0.0}
+                           for entry in message.get(INTENT_RANKING_KEY) or []]
+                message.set(INTENT, {**message.get(INTENT), PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
