@@ -134,6 +134,14 @@ def test_blepharospasm_is_named_with_what_it_is_and_a_twitch_does_not_set_it():
     assert not [p for p in every_phrase if "twitch" in p and ("eye" in p or "lid" in p)]
 
 
+def test_the_training_data_labels_an_eyelid_twitch_as_the_lexicon_does():
+    # No condition, in English as in Spanish (tests/test_spanish_content.py).
+    annotated = [span for path in (ROOT / "data").glob("nlu*.yml")
+                 for span in re.findall(r"\[([^\]]+)\]\(condition\)", path.read_text(encoding="utf-8"))]
+    assert annotated
+    assert not [s for s in annotated if re.search(r"twitch|spasm", s, re.I) and re.search(r"\beye", s, re.I)]
+
+
 # 7. Sources --------------------------------------------------------------------------
 def sources_of(name: str):
     return [(label, variation["metadata"]["sources"]) for label, variation in variations(name)]
