@@ -53,7 +53,7 @@ $(INSTALLED): requirements.lock deploy/find-python310
 
 pipeline: $(PIPELINE)
 
-$(PIPELINE): $(INSTALLED) spacy_pipeline/build.py $(wildcard spacy_pipeline/lexicon/*.yml) clinic/clinic.yml
+$(PIPELINE): $(INSTALLED) spacy_pipeline/build.py spacy_pipeline/typos.py $(wildcard spacy_pipeline/lexicon/*.yml) clinic/clinic.yml
 	$(BIN)/python -m spacy_pipeline.build --out build/spacy_pipeline
 
 train: $(MODEL)

@@ -3,11 +3,18 @@
 Rasa's SpacyEntityExtractor reports the matched text ("sweaty", "migranes").
 The ruler's patterns carry the canonical value as their id ("hyperhidrosis",
 "chronic_migraine"), so slots and conditional responses see one spelling.
+Condition names misspelt beyond the lexicon's list ("mygraines") are found too
+(spacy_pipeline/typos.py).
 """
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from spacy_pipeline.typos import ConditionTypos, Entity
 
 
 @DefaultV1Recipe.register(
@@ -18,15 +25,24 @@ from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
 class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
     """SpacyEntityExtractor that uses the entity ruler's pattern id as the value."""
 
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        typos = ConditionTypos(model.model)
+        for message in messages:
+            # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
+            found = self.add_extractor_name(self._as_rasa_entities(typos.entities(model.model(message.get(TEXT)))))
+            extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
+            message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
+        return messages
+
     @staticmethod
-    def _extract_entities(doc: Any) -> List[Dict[Text, Any]]:
+    def _as_rasa_entities(entities: List[Entity]) -> List[Dict[Text, Any]]:
         return [
             {
-                "entity": ent.label_,
-                "value": ent.ent_id_ or ent.text,
-                "start": ent.start_char,
-                "end": ent.end_char,
+                "entity": entity.label,
+                "value": entity.value,
+                "start": entity.start_char,
+                "end": entity.end_char,
                 "confidence": None,
             }
-            for ent in doc.ents
+            for entity in entities
         ]

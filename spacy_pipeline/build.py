@@ -4,7 +4,8 @@ Pretrained `en_core_web_*` models cannot be downloaded here, so the pipeline is
 built from parts we control: a blank English tokenizer, the lookup lemmatizer
 (tables from spacy-lookups-data) and an entity ruler whose phrases live in
 `spacy_pipeline/lexicon/*.yml` (and, for location names, `clinic/clinic.yml`),
-editable by clinic staff.
+editable by clinic staff. Condition names misspelt beyond the listed spellings are
+found with spacy_pipeline/typos.py.
 
     python -m spacy_pipeline.build --out build/spacy_pipeline
 """
@@ -20,6 +21,7 @@ import yaml
 from spacy.language import Language
 
 from common.paths import ROOT
+from spacy_pipeline import typos
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 CLINIC_FILE = ROOT / "clinic" / "clinic.yml"
@@ -80,11 +82,13 @@ def build_pipeline(lexicon_dir: Path = LEXICON_DIR, clinic_file: Path = CLINIC_F
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = "Blank English + lookup lemmatizer + clinic entity ruler"
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    # LOWER makes matching case-insensitive; misspellings are listed explicitly.
+    # LOWER makes matching case-insensitive; common misspellings are listed explicitly.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
     lexicon = {**load_lexicon(lexicon_dir), **clinic_location_lexicon(clinic_file)}
-    ruler.add_patterns(list(ruler_patterns(lexicon)))
+    patterns = list(ruler_patterns(lexicon))
+    ruler.add_patterns(patterns)
+    typos.add_to_meta(nlp, patterns)  # misspelt condition names beyond the listed ones
     return nlp
 
 

@@ -3,8 +3,9 @@ written fresh in patients' style (lay descriptions, misspellings, Spanish withou
 accents, Spanglish, a relative's condition) and look-alikes that name no condition
 (a common eye twitch, double vision, cerebral palsy, a sweaty workout...).
 
-The entity ruler built from spacy_pipeline/lexicon/ is run on each message, and the
-set of condition values it finds is compared with the expected set, by message:
+The entity ruler built from spacy_pipeline/lexicon/ is run on each message, with the
+typo check the assistant uses (spacy_pipeline/typos.py), and the set of condition
+values found is compared with the expected set, by message:
 a true positive per expected value found, a false positive per value found that was
 not expected, a false negative per expected value missed. The floors are the figures
 measured after the lexicon was tuned on this set (the set's header has the
@@ -18,14 +19,16 @@ import yaml
 
 from common.paths import ROOT
 from spacy_pipeline.build import build_pipeline
+from spacy_pipeline.typos import ConditionTypos
 
 pytestmark = pytest.mark.unit
 
 CONDITION_DEV = ROOT / "tests" / "condition_dev.yml"
 
-# Measured with the shipped lexicon (the set's header); F1 by language.
-F1_FLOOR = {"en": 0.865, "es": 0.879}
-PRECISION_FLOOR = {"en": 0.932, "es": 0.950}
+# Measured with the shipped lexicon; F1 by language. The typo check raised F1 from 0.865
+# (en) and 0.879 (es): 7 misspelt names found ("mygraines", "anciedad"), no new false positive.
+F1_FLOOR = {"en": 0.883, "es": 0.891}
+PRECISION_FLOOR = {"en": 0.934, "es": 0.951}
 # Look-alikes (expected `none`) on which the ruler still finds a condition: the bare
 # "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header).
 LOOK_ALIKE_FALSE_POSITIVES_CEILING = 11
@@ -39,8 +42,8 @@ def expected_values(message: Dict[str, object]) -> Set[str]:
     return {value for value in message["conditions"] if value != "none"}
 
 
-def found_values(nlp, text: str) -> Set[str]:
-    return {ent.ent_id_ for ent in nlp(text).ents if ent.label_ == "condition"}
+def found_values(typos: ConditionTypos, text: str) -> Set[str]:
+    return {entity.value for entity in typos.entities(typos.nlp(text)) if entity.label == "condition"}
 
 
 def score(results: List[Dict[str, object]]) -> Dict[str, float]:
@@ -56,9 +59,9 @@ def score(results: List[Dict[str, object]]) -> Dict[str, float]:
 
 @pytest.fixture(scope="module")
 def results() -> List[Dict[str, object]]:
-    nlp = build_pipeline()
+    typos = ConditionTypos(build_pipeline())
     return [{**message, "expected": expected_values(message),
-             "found": found_values(nlp, message["text"])} for message in load_set()]
+             "found": found_values(typos, message["text"])} for message in load_set()]
 
 
 def misses(results, language: str) -> List[str]:

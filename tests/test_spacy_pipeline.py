@@ -5,6 +5,7 @@ import pytest
 import spacy
 
 from spacy_pipeline.build import LEXICON_DIR, build_pipeline, load_lexicon
+from spacy_pipeline.typos import ConditionTypos
 
 pytestmark = pytest.mark.unit
 
@@ -17,6 +18,14 @@ def write_lexicon(folder: Path, text: str) -> Path:
 @pytest.fixture(scope="module")
 def nlp():
     return build_pipeline()
+
+
+@pytest.fixture(scope="module")
+def loaded_nlp(nlp, tmp_path_factory):
+    """The pipeline as Rasa loads it: from disk."""
+    path = tmp_path_factory.mktemp("pipeline")
+    nlp.to_disk(path)
+    return spacy.load(path)
 
 
 def entities(nlp, text):
@@ -66,6 +75,34 @@ def test_recognises_conditions_as_canonical_values(nlp, text, expected):
 ])
 def test_an_eyelid_twitch_is_not_blepharospasm(nlp, text, expected):
     assert [e for e in entities(nlp, text) if e[0] == "condition"] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Misspelt beyond the lexicon's list: the ruler finds the corrected name.
+    ("i have mygraines with aura", [("chronic_migraine", "mygraines")]),
+    ("diagnosed with blephrospasm last year", [("blepharospasm", "blephrospasm")]),
+    ("botox for depresssion?", [("anxiety_depression", "depresssion")]),
+    ("tengo anciedad todo el tiempo", [("anxiety_depression", "anciedad")]),
+    ("Hyperhidorsis on my palms", [("hyperhidrosis", "Hyperhidorsis")]),
+    # Real words close to a name are left alone.
+    ("my family migrated here", []),
+    ("the seating in the waiting room", []),
+    ("these news are so depressing", []),
+    ("mi sudadera favorita", []),
+    ("a migrant worker", []),
+    ("chronic anxiously waiting", []),
+])
+def test_finds_condition_names_misspelt_beyond_the_lexicon(loaded_nlp, text, expected):
+    # The names and their real-word neighbours travel in meta.json.
+    found = ConditionTypos(loaded_nlp).entities(loaded_nlp(text))
+    assert [(e.value, text[e.start_char:e.end_char]) for e in found if e.label == "condition"] == expected
+
+
+def test_a_misspelt_name_never_hides_what_the_ruler_found(nlp):
+    text = "my mygraines and my bells palsy"
+    found = ConditionTypos(nlp).entities(nlp(text))
+    assert [(e.label, e.value, text[e.start_char:e.end_char]) for e in found] == [
+        ("condition", "chronic_migraine", "mygraines"), ("condition", "bells_palsy", "bells palsy")]
 
 
 def test_condition_and_body_area_are_separate(nlp):
