@@ -300,7 +300,7 @@ WAKE_AT_A_TIME_AFTER = re.compile(
     r"\s+(?:before (?:\d+\w*|noon|ten|nine|eight|seven|six|five|dawn|sunrise|my alarm|the alarm|the kids)|early|"
     r"at (?:\d+\w*|dawn|night|\w+ o'?clock)|until (?:noon|\d+)|till (?:noon|\d+)|in the middle of the night|"
     r"with (?:a|the|this|these|my) (?:migraine|headache|pain|stiff|sore|twitch)|feeling|tired|groggy|sore|in pain|"
-    r"a las|temprano|con (?:dolor|migrana|jaqueca|la cabeza|el cuello)|antes de las|de madrugada|cansad[oa]|adolorid[oa])\b",
+    r"a las|(?:tan |muy )?temprano|so early|this early|con (?:dolor|migrana|jaqueca|la cabeza|el cuello)|antes de las|de madrugada|cansad[oa]|adolorid[oa])\b",
     re.I)
 # "I don't want to be here when the construction starts lol": not here for a thing.
 HERE = re.compile(r"\b(?:be here|be around|estar aqui)$", re.I)

@@ -759,6 +759,7 @@ def test_the_ninth_round_patterns_capture_a_category_not_a_sentence(text, level)
     ("i want to never wake up at 5am again lol", "never wake up", "self_harm", False),
     ("i want to sleep and never wake up", "never wake up", "self_harm", True),
     ("ya no quiero despertar con migraña", "no quiero despertar", "self_harm", False),
+    ("ya no quiero despertar tan temprano, hay citas en la tarde?", "no quiero despertar", "self_harm", False),
     # ... not here for a busy time ...
     ("i dont want to be here when the crowds come lol", "dont want to be here", "self_harm", False),
     ("i dont want to be here anymore", "dont want to be here", "self_harm", True),
