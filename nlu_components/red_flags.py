@@ -72,7 +72,9 @@ DENIAL_FILLERS = {"am", "really", "even", "thinking", "planning", "going", "abou
                   "thoughts", "thought", "having", "had", "any", "ever",
                   "tengo", "tenido", "pensamientos", "ideas", "de", "pienso", "pensado",
                   # "I'm not gonna hurt myself", "I don't want to kill myself" (eighth round).
-                  "gonna", "want", "wanna", "trying"}
+                  "gonna", "want", "wanna", "trying",
+                  # "no me quiero morir ni nada" (ninth round).
+                  "me"}
 # ... but a denial of the past is not one of now: "I never had thoughts of suicide until
 # this year", "... before, but lately I do", "nunca había pensado en matarme hasta ahora".
 NOT_UNTIL_NOW = re.compile(
@@ -107,6 +109,8 @@ RISK_QUESTION = re.compile(
 HYPOTHETICAL = re.compile(
     r"\b(?:what if|if i|if i'?m|if im|if my|if he|if she|in case|ahead of time|before i|how would i know|"
     r"how do i know|how will i know|what should i (?:watch|look) (?:out )?for|"
+    # "what are the signs of an allergic reaction i should watch for after" (ninth round)
+    r"i should (?:watch|look) (?:out )?for|should i (?:watch|look) (?:out )?for|"
     # "could I get double vision from it?" (but not "could I be having ...": that is now)
     r"(?:could|would|will|might) i (?:get|develop|end up with)|"
     # "could botox for spasmodic dysphonia make me unable to talk for a while?"
@@ -279,6 +283,39 @@ BY_ACCIDENT_AFTER = re.compile(
     r"baking|ironing|on (?:a|the|some|my) (?:stove|oven|pan|iron|kettle|glass|paper|knife|razor|can|fence|nail)|"
     r"by accident|accidentally|in the kitchen|at work|with (?:a|the) (?:paper|kitchen knife|bread knife|can)|"
     r"on (?:a|the) (?:broken|sharp))|(?:\w+ ){0,2}by accident)\b", re.I)
+# Ninth round (tests/safety_dev8.yml).
+# "I'd jump off a bridge for a migraine free month": a price one would pay, not a plan.
+WOULD_BEFORE = re.compile(r"\b(?:i'?d|id|i would)\s+(?:just\s+|happily\s+|gladly\s+|honestly\s+)?$", re.I)
+FOR_A_THING_AFTER = re.compile(r"\s+for (?:a|an|one|some|the|another|just one|1|\d+)\b", re.I)
+# "Tired of existing in a soaked shirt all day": tired of a state one is in, not of living
+# ("tired of existing in this body" still counts).
+TIRED_OF_LIVING = re.compile(r"\b(?:tired|sick|exhausted|weary) (?:of|from|with) (?:existing|living|being alive)$", re.I)
+IN_A_THING_AFTER = re.compile(
+    r"\s+(?:in|inside|under) (?:a|an|these|those|my|the|wet|sweaty|soaked|damp)\s+"
+    r"(?!body\b|world\b|life\b|pain\b|skin\b|head\b|mind\b|darkness\b|hell\b)", re.I)
+# "Never wake up before 10 again", "no quiero despertar con dolor de cabeza": waking at a
+# time or with a pain, not not waking.
+WAKING = re.compile(r"\b(?:wake|waking|woke|despertar\w*|amanecer)(?: up)?$", re.I)
+WAKE_AT_A_TIME_AFTER = re.compile(
+    r"\s+(?:before (?:\d+\w*|noon|ten|nine|eight|seven|six|five|dawn|sunrise|my alarm|the alarm|the kids)|early|"
+    r"at (?:\d+\w*|dawn|night|\w+ o'?clock)|until (?:noon|\d+)|till (?:noon|\d+)|in the middle of the night|"
+    r"with (?:a|the|this|these|my) (?:migraine|headache|pain|stiff|sore|twitch)|feeling|tired|groggy|sore|in pain|"
+    r"a las|(?:tan |muy )?temprano|so early|this early|con (?:dolor|migrana|jaqueca|la cabeza|el cuello)|antes de las|de madrugada|cansad[oa]|adolorid[oa])\b",
+    re.I)
+# "I don't want to be here when the construction starts lol": not here for a thing.
+HERE = re.compile(r"\b(?:be here|be around|estar aqui)$", re.I)
+NOT_HERE_FOR_A_THING_AFTER = re.compile(
+    r"\s+(?:when|while|during|for|until|till|cuando|mientras|durante)\b[^.!?,\n]{0,40}\b(?:construction|renovation\w*|"
+    r"remodel\w*|crowds?|crowded|rush|noise|drilling|party|inspection|busy|lol|lmao|haha\w*|jaja\w*|obra|"
+    r"remodelacion|fiesta)\b", re.I)
+# "My best friend died by suicide", "lost my cousin to suicide": grief (not "I almost died
+# by suicide": an attempt).
+DIED_BY_BEFORE = re.compile(
+    r"\b(?:died |dying |death |lost (?:\w+ ){1,3}|passed (?:away )?)(?:by|of|from|to) (?:a )?$", re.I)
+ONESELF_OR_NEARLY_BEFORE = re.compile(r"\b(?:i|me|almost|nearly|yo)\s+$", re.I)
+# Pills kept "for when i decide": no routine, even if it is every night.
+RESOLVE = re.compile(
+    r"\b(?:decide|decided|ready|enough|for later|in case|can'?t take|give up|for when|cuando me decida|para cuando)\b", re.I)
 # Leftover pills kept to get rid of them: "saving my leftover pills for the take-back day".
 DISPOSAL = re.compile(
     r"\b(?:take[- ]?back|dispos\w*|drop[- ]?off|drop (?:them|it) off|to (?:return|recycle|destroy) (?:them|it)|"
@@ -329,6 +366,9 @@ EVERYDAY_REASON = re.compile(
     # A life event: baby things once the family is complete, a will after a wedding or on
     # a lawyer's advice ("updated my will after the wedding, my lawyer says everyone should").
     rf"baby (?:clothes|things|stuff|gear)|done having (?:kids|babies|children)|ropa de bebe|"
+    # "wrote my will at 30 because we just had a baby" (ninth round).
+    rf"(?:had|having|expecting|adopted) (?:a|our|my|the) (?:baby|first (?:child|kid|baby))|new baby|"
+    rf"tuvimos (?:un|una|al|a la) (?:bebe|nino|nina)|"
     rf"(?:after|since) (?:the|my|our) (?:wedding|marriage|divorce|retirement)|lawyer|attorney|estate planning|"
     # Better now: "gave away my old crutches, won't need them anymore thanks to the physio";
     # the move: "we won't need them after the move to florida" (seventh round).
@@ -446,6 +486,10 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
         return True
     if CANT_TAKE_IT.search(text[start:end]) and AT_A_THING_AFTER.match(text[end:]):
         return True
+    if WOULD_BEFORE.search(text[:start]) and FOR_A_THING_AFTER.match(text[end:]):
+        return True
+    if TIRED_OF_LIVING.search(text[start:end]) and IN_A_THING_AFTER.match(text[end:]):
+        return True
     if not BURDEN.search(text[start:end]):
         return False
     clause = clause_around(text, start, end)
@@ -480,7 +524,16 @@ def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
         return True
     if PILLS.search(phrase) and DISPOSAL.search(clause_around(text, start, end)):
         return True
-    return bool(PILLS.search(phrase)) and bool(ROUTINE.search(clause_around(text, start, end)))
+    if WAKING.search(phrase) and WAKE_AT_A_TIME_AFTER.match(text[end:]):
+        return True
+    if HERE.search(phrase) and NOT_HERE_FOR_A_THING_AFTER.match(text[end:]):
+        return True
+    died_by = DIED_BY_BEFORE.search(text[max(0, start - 40):start])
+    if (re.search(r"suicid", phrase) and died_by
+            and not ONESELF_OR_NEARLY_BEFORE.search(text[max(0, start - 40):start][:died_by.start()])):
+        return True
+    return (bool(PILLS.search(phrase)) and bool(ROUTINE.search(clause_around(text, start, end)))
+            and not RESOLVE.search(phrase))
 
 
 def has_an_everyday_cause(text: Text, start: int, end: int) -> bool:

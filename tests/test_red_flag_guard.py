@@ -685,3 +685,98 @@ def test_the_eighth_round_patterns_capture_a_category_not_a_sentence(text, level
 ])
 def test_the_eighth_round_context_rules(text, phrase, value, counts):
     assert (evidence_levels(text, [flag(text, phrase, value)]) == ["crisis"]) == counts
+
+
+@pytest.mark.parametrize("text, level", [
+    # The ninth round (tests/safety_dev8.yml): indirect signs in still other words: means kept
+    # for later or for when one decides, researching how long it takes, the pain over for good
+    # "i made sure of it", peace made with going, a last appointment ever, a place of means
+    # looked at, the insurance money, "i've decided" with another year of this, the rail
+    # crossing at night, nobody noticing, tired of existing, a lighter pressed into the skin,
+    # hoping this is the night, tape for the garage, no next time, "my story ends" ...
+    ("im saving my oxy for the day when i cant do this anymore", "crisis"),
+    ("ive got the pills for later, for when im ready to go", "crisis"),
+    ("looked up how long it takes someone to drown", "crisis"),
+    ("how long would it take if i took all of them together", "crisis"),
+    ("my pain will be over for good this weekend, ive made sure of it", "crisis"),
+    ("ive made peace with my decision, thank you for everything", "crisis"),
+    ("monday is my last appointment ever, dont reschedule me", "crisis"),
+    ("there's not going to be a next time for me", "crisis"),
+    ("the top floor of that parking garage is high enough", "crisis"),
+    ("i know the spot on the bridge with no fence", "crisis"),
+    ("my family will get the insurance money and be fine", "crisis"),
+    ("ive decided, i cant do another month of this", "crisis"),
+    ("been sitting on the tracks at night waiting for the freight", "crisis"),
+    ("i could be dead a week and nobody would notice", "crisis"),
+    ("existing is unbearable", "crisis"),
+    ("i dont want to be a human anymore", "crisis"),
+    ("i hold a hot knife to my thigh when the pain gets bad", "crisis"),
+    ("every time i go to bed i hope this is the night i dont wake", "crisis"),
+    ("i wish the surgery had kept me under for good", "crisis"),
+    ("i want to stop being a burden to my kids, permanently", "crisis"),
+    ("my road ends before the next round", "crisis"),
+    ("the pills are in my bag and ive been carrying them around deciding", "crisis"),
+    ("my mom asked how much of her insulin would be fatal and then she wrote a note", "crisis"),
+    # ... and look-alikes that share their words.
+    ("keeping my migraine meds for later in case i get a headache on the trip", None),
+    ("i have my pills ready for when im ready for bed", None),
+    ("how long does botox last for someone my age", None),
+    ("how long can a person go without sleep before it affects migraines", None),
+    ("the pain will be gone for good after the nerve block, my doctor made sure of it", None),
+    ("ive made my peace with my gray hair lol, just want the forehead lines gone", None),
+    ("this is my last appointment ever with you guys since im moving, no need to book me again", None),
+    ("there wont be a next time for me at this clinic, the billing was a mess", None),
+    ("is the parking garage high enough for my van", None),
+    ("drove past the bridge and next time ill stop for coffee at that cafe", None),
+    ("my kids will get the insurance money from the accident settlement for college", None),
+    ("ive decided, i cant do another year of this commute so im switching offices", None),
+    ("waiting at the rail crossing for 20 minutes, im going to be late", None),
+    ("i could be gone a week on vacation and nobody would notice the plants dying lol", None),
+    ("existing is exhausting with a newborn haha", None),
+    ("hoping this is the day i dont wake up with a headache for once", None),
+    ("my car is in the garage and i found the hose for washing it", None),
+    ("you were always so kind to me, i wont be calling again after today because my daughter is taking over",
+     None),
+    ("my story ends before that chapter lol", None),
+    ("how much of my magnesium would be too much, my dr wrote a note about it", None),
+    ("im deciding between botox and aimovig, which is better", None),
+])
+def test_the_ninth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, phrase, value, counts", [
+    # The ninth round's context rules: a price one would pay ("i'd ... for a ...") ...
+    ("id jump off a bridge for one day without a migraine lol", "jump off a bridge", "self_harm", False),
+    ("i want to jump off a bridge", "jump off a bridge", "self_harm", True),
+    # ... tired of existing in a state, not in one's body ...
+    ("tired of existing in a sweaty shirt", "tired of existing", "self_harm", False),
+    ("tired of existing in this body", "tired of existing", "self_harm", True),
+    # ... waking at a time or with a pain ...
+    ("i want to never wake up at 5am again lol", "never wake up", "self_harm", False),
+    ("i want to sleep and never wake up", "never wake up", "self_harm", True),
+    ("ya no quiero despertar con migraña", "no quiero despertar", "self_harm", False),
+    ("ya no quiero despertar tan temprano, hay citas en la tarde?", "no quiero despertar", "self_harm", False),
+    # ... not here for a busy time ...
+    ("i dont want to be here when the crowds come lol", "dont want to be here", "self_harm", False),
+    ("i dont want to be here anymore", "dont want to be here", "self_harm", True),
+    # ... grief for someone who died by suicide (not one's own attempt) ...
+    ("lost my uncle to suicide in 2019, the migraines got worse", "suicide", "self_harm", False),
+    ("i almost died by suicide last year", "suicide", "self_harm", True),
+    # ... "no me quiero morir" is a denial; pills kept "for when i decide" are no routine.
+    ("no me quiero morir ni nada", "quiero morir", "self_harm", False),
+    ("saving a few of my pills every night for when i decide", "pills every night for when i decide",
+     "self_harm", True),
+    # ... and a will after having a baby is an everyday reason.
+    ("wrote my will because we had a baby", "wrote my will", "affairs_in_order", False),
+])
+def test_the_ninth_round_context_rules(text, phrase, value, counts):
+    assert (evidence_levels(text, [flag(text, phrase, value)]) == ["crisis"]) == counts
+
+
+def test_a_question_about_the_signs_to_watch_for_is_not_a_report():
+    text = "what are the signs of an allergic reaction i should watch for after"
+    assert risk_question(text, "allergic reaction")
