@@ -26,13 +26,19 @@ class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
     """SpacyEntityExtractor that uses the entity ruler's pattern id as the value."""
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
-        typos = ConditionTypos(model.model)
+        typos = self._typos_for(model)
         for message in messages:
             # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
             found = self.add_extractor_name(self._as_rasa_entities(typos.entities(model.model(message.get(TEXT)))))
             extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
         return messages
+
+    def _typos_for(self, model: SpacyModel) -> ConditionTypos:
+        """One typo check per loaded pipeline, so that it remembers the words it has seen."""
+        if getattr(self, "_typos", None) is None or self._typos.nlp is not model.model:
+            self._typos = ConditionTypos(model.model)
+        return self._typos
 
     @staticmethod
     def _as_rasa_entities(entities: List[Entity]) -> List[Dict[Text, Any]]:

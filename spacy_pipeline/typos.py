@@ -36,6 +36,8 @@ MAX_LENGTH_RATIO = 2 / TYPO_SIMILARITY - 1
 # count as real; rarer entries include the misspellings themselves ("migrane": -17.2).
 COMMON_WORD_LOG_PROB = -15.0
 WORD_LIST_LANGUAGES = ("en", "es")
+# Words whose correction is remembered (a few MB at most).
+CORRECTIONS_KEPT = 50_000
 CACHE_FILE = ROOT / "build" / "real_words_near_condition_names.json"
 
 
@@ -148,13 +150,18 @@ class ConditionTypos:
         self.names = set(stored.get("names") or [])
         self.real_words = set(stored.get("real_words") or [])
         self._names_by_first_letter = _by_first_letter(self.names)
+        self._corrections: Dict[str, Optional[str]] = {}
 
     def correction(self, word: str) -> Optional[str]:
         word = word.lower()
         if (len(word) < SHORTEST_TYPO or not word.isalpha() or word in self.names
                 or word in self.real_words):
             return None
-        return _close_match(word, self._names_by_first_letter)
+        if word not in self._corrections:  # patients' words repeat; difflib is the slow part
+            if len(self._corrections) >= CORRECTIONS_KEPT:
+                self._corrections.clear()
+            self._corrections[word] = _close_match(word, self._names_by_first_letter)
+        return self._corrections[word]
 
     def entities(self, doc: Doc) -> List[Entity]:
         """The doc's entities, plus conditions found once misspelt names are corrected."""
