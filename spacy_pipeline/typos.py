@@ -17,13 +17,13 @@ import gzip
 import hashlib
 import json
 import os
+from pathlib import Path
 from collections import defaultdict
 from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from common.paths import ROOT
 
 META_KEY = "condition_typos"
 TYPO_SIMILARITY = 0.85
@@ -38,7 +38,9 @@ COMMON_WORD_LOG_PROB = -15.0
 WORD_LIST_LANGUAGES = ("en", "es")
 # Words whose correction is remembered (a few MB at most).
 CORRECTIONS_KEPT = 50_000
-CACHE_FILE = ROOT / "build" / "real_words_near_condition_names.json"
+# Kept in the repository, so that a fresh clone need not read the word lists; the build
+# rewrites it when the lexicon's one-word condition names change (commit it then).
+CACHE_FILE = Path(__file__).parent / "real_words_near_condition_names.json"
 
 
 def one_word_condition_names(patterns: Iterable[dict]) -> List[str]:
@@ -83,8 +85,8 @@ def _by_first_letter(names: Iterable[str]) -> Dict[str, List[str]]:
 
 def real_words_close_to(names: FrozenSet[str]) -> List[str]:
     """Real words that a typo check would otherwise take for one of `names`. Finding
-    them reads 700,000 words (about 10 seconds), so the answer is kept in build/ for
-    the same names."""
+    them reads 700,000 words (about 10 seconds), so the answer is kept (CACHE_FILE)
+    for the same names."""
     if not names:
         return []
     key = hashlib.sha256(json.dumps([sorted(names), TYPO_SIMILARITY, COMMON_WORD_LOG_PROB]).encode()).hexdigest()
@@ -97,7 +99,7 @@ def real_words_close_to(names: FrozenSet[str]) -> List[str]:
     close = _real_words_close_to(names)
     CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
     partial = CACHE_FILE.with_name(f"{CACHE_FILE.name}.{os.getpid()}")
-    partial.write_text(json.dumps({"key": key, "real_words": close}), encoding="utf-8")
+    partial.write_text(json.dumps({"key": key, "real_words": close}, indent=1) + "\n", encoding="utf-8")
     partial.replace(CACHE_FILE)  # atomic: parallel test workers may build at once
     return close
 
