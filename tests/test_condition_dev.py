@@ -27,7 +27,8 @@ CONDITION_DEV = ROOT / "tests" / "condition_dev.yml"
 
 # Measured with the shipped lexicon; F1 by language. The typo check raised F1 from 0.865
 # (en) and 0.879 (es): 7 misspelt names found ("mygraines", "anciedad"), no new false positive.
-F1_FLOOR = {"en": 0.883, "es": 0.891}
+# The second round (tests/condition_dev2.yml: subtype families, "bruxing") raised en to 0.887.
+F1_FLOOR = {"en": 0.887, "es": 0.891}
 PRECISION_FLOOR = {"en": 0.934, "es": 0.951}
 # Look-alikes (expected `none`) on which the ruler still finds a condition: the bare
 # "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header).
