@@ -51,6 +51,12 @@ def wording(tracker: Tracker) -> Dict[Text, Any]:
     return messages(conversation_language(tracker))["booking"]
 
 
+def offered_locations(clinic: Clinic, tracker: Tracker) -> List[Location]:
+    """The locations that treat the conversation's condition (all of them when none does)."""
+    condition = tracker.get_slot("condition")
+    return [l for l in clinic.locations if not condition or condition in l.treats] or list(clinic.locations)
+
+
 def condition_name(condition: Optional[Text], tracker: Tracker) -> Text:
     language = conversation_language(tracker)
     return messages(language)["condition_names"].get(condition or "", YOUR_CONDITION[language])
@@ -130,8 +136,8 @@ class ValidateConsultationForm(ContactFieldsValidation):
                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         clinic = current_clinic()
         location = clinic.location(value) or clinic.find_location(str(value or ""))
-        if location is None:
-            names = join_words([l.name for l in clinic.locations], conversation_language(tracker))
+        if location is None:  # name the same locations as the buttons
+            names = join_words([l.name for l in offered_locations(clinic, tracker)], conversation_language(tracker))
             return self.reject(dispatcher, tracker, "location",
                                wording(tracker)["unknown_location"].format(locations=names))
         condition = tracker.get_slot("condition")
@@ -262,12 +268,9 @@ class ActionAskLocation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        clinic = current_clinic()
-        condition = tracker.get_slot("condition")
-        locations = [l for l in clinic.locations if not condition or condition in l.treats]
         dispatcher.utter_message(
             text=wording(tracker)["ask_location"],
-            buttons=[{"title": l.name, "payload": l.name} for l in locations or clinic.locations],
+            buttons=[{"title": l.name, "payload": l.name} for l in offered_locations(current_clinic(), tracker)],
         )
         return []
 

@@ -65,6 +65,14 @@ def test_location_must_treat_the_condition():
     assert validate("location", "cambridge", condition="strabismus")[0]["location"] == "cambridge"
 
 
+def test_an_unknown_location_names_the_locations_the_buttons_offer():
+    # TMJ is treated only at Back Bay: the buttons and the reminder name just that one.
+    result, messages = validate("location", "yes", condition="tmj")
+    assert result["location"] is None
+    assert "Back Bay" in messages[0] and "Cambridge" not in messages[0]
+    assert "Cambridge" in validate("location", "yes")[1][0], "no condition: every location"
+
+
 def test_anxiety_is_not_bookable():
     result, messages = validate("condition", "anxiety_depression")
     assert result["condition"] is None and "doctor" in messages[0]
