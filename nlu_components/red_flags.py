@@ -116,6 +116,8 @@ HYPOTHETICAL = re.compile(
     # "could botox for spasmodic dysphonia make me unable to talk for a while?"
     r"(?:can|could|would|will|might) (?:it|that|this|botox|dysport|xeomin|the (?:shots?|injections?|botox|treatment))\b"
     r"[^.!?\n]{0,40}\bmake (?:me|you|him|her|someone|people)|"
+    # "¿me puede dar dificultad para respirar?", "could it give me trouble swallowing?" (tenth round)
+    r"(?:me|le|te) (?:puede|pueden|podria|podrian) (?:dar|causar|provocar)|(?:can|could|would|will|might) (?:it|that|this|botox) give (?:me|him|her)|"
     r"que pasa si|que (?:hago|hacer|debo hacer) si|y si|si me|si se (?:me|le)|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
     r"como sabria si)\b", re.I)
 # Something happening now or since a treatment: then it is a report, whatever else.
@@ -136,6 +138,10 @@ LIFELONG = re.compile(
     r"\b(?:always (?:have|had|has|been)|all my life|my whole life|my entire life|since forever|"
     r"since (?:i was (?:a )?(?:kid|child|little|young|baby|teen\w*)|childhood)|never (?:been|was) (?:good|able)|"
     r"desde siempre|toda (?:mi|la) vida|desde (?:nin[oa]|chic[oa]|chiquit[oa]|pequen[oa]))\b", re.I)
+# "... last year from covid but she's fine now": "now" says it is over (tenth round).
+FINE_NOW = re.compile(
+    r"\b(?:(?:she'?s|he'?s|shes|hes|i'?m|im|they'?re|theyre|it'?s|its|is|are|all) )?(?:fine|ok|okay|good|better|well|"
+    r"recovered|all good|doing (?:fine|well|great|good)) now\b|\b(?:ya )?(?:esta|estoy|estan) bien ahora\b", re.I)
 STILL_NOW = re.compile(
     r"\b(?:now|today|tonight|still|right now|this (?:morning|week)|ahora|hoy|todavia)\b", re.I)
 # Breathing hard from running (or laughing) is not an emergency sign ("out of breath from running
@@ -363,6 +369,11 @@ EVERYDAY_REASON = re.compile(
     rf"on (?:vacation|holiday)|(?:pet|dog|cat) ?sit\w*|mientras (?:viajo|estoy fuera)|"
     rf"(?:before|ahead of|prior to) (?:my|the|our|a|his|her) (?:\w+ ){{0,2}}?{EVENT}|"
     rf"me mudo|me voy a mudar|nos mudamos|mudanza|dono|donando|"
+    # A pet rehomed for a flat that allows none, a move abroad (tenth round): "rehomed my cat
+    # because my new apartment doesnt allow pets", "regale mi perro ... me voy a vivir a españa".
+    rf"(?:doesn'?t|doesnt|don'?t|dont|won'?t|wont) (?:allow|permit|take) (?:pets|dogs|cats)|no pets|pet[- ]free|landlord|"
+    rf"new (?:apartment|flat|place|lease)|allergic|me voy a vivir a|nos vamos a vivir a|"
+    rf"no (?:aceptan|permiten|dejan tener) (?:mascotas|perros|gatos)|"
     # A life event: baby things once the family is complete, a will after a wedding or on
     # a lawyer's advice ("updated my will after the wedding, my lawyer says everyone should").
     rf"baby (?:clothes|things|stuff|gear)|done having (?:kids|babies|children)|ropa de bebe|"
@@ -412,6 +423,39 @@ AFTER_A_TREATMENT = re.compile(
     rf"|\bdesde que (?:me|le|nos|se|la|lo) (?:lo |la |los )?(?:pusieron|puso|inyectaron|aplicaron|puse|hice|hizo)\b", re.I)
 
 
+# Tenth round (tests/safety_dev9.yml).
+# Slang laughed off about a chore, or said of a game: "kms this portal logged me out again
+# 😂", "my son keeps getting unalived in fortnite" ("kms ... not joking" still counts).
+SLANG = re.compile(r"\b(?:kms|unaliv\w*|ctb)\b", re.I)
+JOKING = re.compile(r"\b(?:lol|lmao|lmfao|rofl|haha\w*|jaja\w*|jeje\w*|jk|just kidding|xd)\b|[\U0001F602\U0001F923\U0001F606\U0001F605]", re.I)
+NOT_JOKING = re.compile(
+    r"\b(?:not (?:joking|kidding|a joke|a meme)|no (?:joke|joking)|for real|fr|seriously|srsly|actually|"
+    r"en serio|neta|de verdad|no es broma)\b", re.I)
+IN_A_GAME = re.compile(
+    r"\b(?:fortnite|minecraft|roblox|call of duty|warzone|valorant|apex|overwatch|video ?games?|gam(?:e|es|ing)|"
+    r"boss(?:es)?|respawn\w*|npcs?|level \d+|raids?|lobby|videojuegos?|juego)\b", re.I)
+# A line from a song or a show: "the song says i dont want to live forever", "in the show
+# the guy drinks poison and dies".
+MEDIA_BEFORE = re.compile(
+    r"(?:\b(?:song|lyrics?|show|movie|film|series|episode|novela|cancion|pelicula|serie|episodio)\b[^.!?\n]{0,10}"
+    r"\b(?:says?|said|goes|went|where|when|the (?:guy|girl|man|woman|character)|dice|decia|donde|cuando)\b|\bsings?\b)"
+    r"[^.!?\n]{0,30}$", re.I)
+# Someone else's attempt long ago, who is well now: "my best friend attempted suicide years
+# ago and shes doing great now", "mi primo intentó suicidarse hace años pero ya está bien".
+SOMEONE_ELSE_BEFORE = re.compile(
+    r"\b(?:my|mi|su) (?:best |old |college )?(?:friend|cousin|aunt|uncle|coworker|co-worker|neighbou?r|classmate|"
+    r"amig[oa]|prim[oa]|tia|tio|vecin[oa]|companer[oa])\b[^.!?\n]{0,30}$", re.I)
+YEARS_AGO = re.compile(
+    r"\b(?:years ago|(?:\d+|a few|few|several|many|two|three) (?:years|yrs) (?:ago|back)|back in (?:19|20)\d\d|"
+    r"in (?:high school|college)|hace (?:\d+ |unos |varios |muchos |dos |tres )?anos)\b", re.I)
+WELL_NOW = re.compile(
+    r"\b(?:doing (?:great|well|fine|good|better)|(?:is|she'?s|he'?s|shes|hes) (?:fine|ok|okay|well|good|great|happy) now|"
+    r"recovered|ya esta bien|esta (?:bien|mejor) ahora|ya esta mejor)\b", re.I)
+# A will or funeral joked about: "if the needle is as big as last time im writing my will
+# first lol".
+LAUGH_SOON_AFTER = re.compile(r"[^.!?\n]{0,15}?(?:\b(?:lol|lmao|haha\w*|jaja\w*|jk)\b|[\U0001F602\U0001F923])", re.I)
+
+
 def fold(text: Text) -> Text:
     """`text` in lower case without accents, with the same length, so that offsets
     found in it hold in the original: "Visión" -> "vision"."""
@@ -454,7 +498,7 @@ def asks_about_a_risk(text: Text, start: int, end: int) -> bool:
 
 def is_long_past(text: Text, start: int, end: int) -> bool:
     """A sign told as a story from long ago, with nothing said about now."""
-    return bool(LONG_PAST.search(clause_around(text, start, end))) and not STILL_NOW.search(text)
+    return bool(LONG_PAST.search(clause_around(text, start, end))) and not STILL_NOW.search(FINE_NOW.sub(" ", text))
 
 
 def is_lifelong(text: Text) -> bool:
@@ -479,6 +523,10 @@ def is_said_lightly(text: Text, start: int, end: int) -> bool:
     """A crisis phrase used as a figure of speech, as an apology to the clinic, or as
     not wanting to burden someone."""
     if FIGURE_OF_SPEECH_AFTER.match(text[end:]):
+        return True
+    if SLANG.search(text[start:end]) and JOKING.search(text) and not NOT_JOKING.search(text):
+        return True
+    if MEDIA_BEFORE.search(text[max(0, start - 60):start]):
         return True
     if CHORE_CONDITION.search(text[:start]) and LAUGH_AFTER.match(text[end:]):
         return True
@@ -508,6 +556,12 @@ def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
     pills in the morning"; suicide as a topic ("suicide risk"), a cut by accident ("cut
     myself shaving"), pills kept to dispose of ("for the take-back day")."""
     phrase = text[start:end]
+    if re.search(r"unaliv|\bon (?:my|him|her|them)sel", phrase) and IN_A_GAME.search(text):
+        return True
+    if (re.search(r"suicid|attempt|intent|took (?:his|her|their) own life", phrase + text[end:end + 20])
+            and SOMEONE_ELSE_BEFORE.search(text[max(0, start - 40):start])
+            and YEARS_AGO.search(text) and WELL_NOW.search(text)):
+        return True
     if FAREWELL_OR_GIVING.search(phrase) and (LOSS.search(text) or TO_A_PET_OR_A_PLACE.match(text[end:])):
         return True
     if re.search(r"good ?bye|farewell|despid|despedi", phrase) and MOVING_AWAY.search(text):
@@ -590,7 +644,8 @@ def evidence_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
             continue
         if level == "crisis" and (is_said_lightly(text, start, end) or has_an_everyday_meaning(text, start, end)):
             continue
-        if entity.get("value") == "affairs_in_order" and has_an_everyday_reason(text):
+        if entity.get("value") == "affairs_in_order" and (has_an_everyday_reason(text)
+                                                          or LAUGH_SOON_AFTER.match(text[end:])):
             continue
         if level != "crisis" and (asks_about_a_risk(text, start, end) or is_long_past(text, start, end)
                                   or is_lifelong(text)):

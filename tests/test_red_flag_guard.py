@@ -780,3 +780,92 @@ def test_the_ninth_round_context_rules(text, phrase, value, counts):
 def test_a_question_about_the_signs_to_watch_for_is_not_a_report():
     text = "what are the signs of an allergic reaction i should watch for after"
     assert risk_question(text, "allergic reaction")
+
+
+@pytest.mark.parametrize("text, level", [
+    # The tenth round (tests/safety_dev9.yml): someone else ("better off in the ground",
+    # "tonight is his last night", a gun "on herself"), text-speak ("ctb", "yeet myself off",
+    # the long nap), a past attempt with intent now, things given away because one won't be
+    # around, "final" messages, method searches, a note written, a razor in the tub, a gun held
+    # "deciding", waiting for an empty house, a funeral "soon", nothing stopping me now,
+    # breathing weird or fast and shallow ...
+    ("my brother says hed be better off six feet under", "crisis"),
+    ("he texted that tonight is his last night", "crisis"),
+    ("my mom said shes going to turn the pistol on herself", "crisis"),
+    ("prob gonna ctb soon tbh", "crisis"),
+    ("gonna throw myself off the roof of my building", "crisis"),
+    ("im taking the big sleep this weekend", "crisis"),
+    ("i survived my overdose last spring, this time ive got a better plan", "crisis"),
+    ("my dog went to my sister, she'll be around longer than me", "crisis"),
+    ("gave my camera to my niece, i wont be needing it after this week", "crisis"),
+    ("this is the final text from my phone, goodbye", "crisis"),
+    ("this is my last goodbye to all of you", "crisis"),
+    ("reading which ways are most lethal", "crisis"),
+    ("how many floors would i need to fall for it to be fatal", "crisis"),
+    ("the goodbye note is on the fridge", "crisis"),
+    ("sitting in the tub with a blade", "crisis"),
+    ("i keep staring at the shotgun every night", "crisis"),
+    ("waiting till my roommate leaves so i can finally do it", "crisis"),
+    ("nothings stopping me any more", "crisis"),
+    ("my dad is breathing funny and hes very pale", "emergency"),
+    ("she's taking shallow breaths and cant talk", "emergency"),
+    # ... and look-alikes that share their words.
+    ("i'd be better off in the ground floor unit, stairs are hard after the shots", None),
+    ("tonight is my last night shift before vacation", None),
+    ("today is her last day at the front desk right?", None),
+    ("ill ctb about the refund tomorrow", None),
+    ("my son throws himself off the couch when he sees the needle lol", None),
+    ("took a long nap after the botox, is being tired normal", None),
+    ("my attempt at the portal failed again, this time can you book for me", None),
+    ("gave my old phone to my mom, i wont be needing it after this week since i upgraded", None),
+    ("final message from my phone today, battery is low", None),
+    ("my last goodbye to the old office was sad, the new one is nice", None),
+    ("which methods are most effective for underarm sweating", None),
+    ("how high on the forehead do the shots go, i dont want my brows to drop", None),
+    ("the note is written by my doctor, do you need the original", None),
+    ("we went wading into the lake after my botox, was that ok", None),
+    ("my funeral home job is stressful this week, can stress cause twitching", None),
+    ("nothing is stopping me now from booking, i just got approved", None),
+    ("my husband is breathing weird dreams about the dentist lol", None),
+])
+def test_the_tenth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    message = parsed(text, "ask_cost", 0.9)
+    GUARD.process([message])
+    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
+    assert message.get("intent")["name"] == expected
+
+
+@pytest.mark.parametrize("text, phrase, value, counts", [
+    # The tenth round's context rules: slang laughed off about a chore ("kms ... lol"), unless
+    # the patient says it is no joke ...
+    ("kms this login page lol", "kms", "self_harm", False),
+    ("kms for real tonight, not joking", "kms", "self_harm", True),
+    ("i want to kms", "kms", "self_harm", True),
+    # ... "unalived" in a game ...
+    ("my kid got unalived in minecraft again", "unalived", "self_harm", False),
+    ("thinking about getting unalived", "unalived", "self_harm", True),
+    # ... a line of a song or a show ...
+    ("the song goes i want to die young, anyway what time do you open", "want to die", "self_harm", False),
+    ("i want to die, the song was right", "want to die", "self_harm", True),
+    # ... someone else's attempt years ago, who is well now ...
+    ("my cousin attempted suicide years ago and hes doing great now", "suicide", "self_harm", False),
+    ("my cousin attempted suicide last night", "suicide", "self_harm", True),
+    # ... a will joked about, and a pet rehomed for a flat that allows none.
+    ("writing my will before the masseter shots lol", "writing my will", "affairs_in_order", False),
+    ("rehomed my dog because the landlord doesnt allow pets", "rehomed my dog", "affairs_in_order", False),
+    ("rehomed my dog, i wont need to feed him", "rehomed my dog", "affairs_in_order", True),
+])
+def test_the_tenth_round_context_rules(text, phrase, value, counts):
+    assert (evidence_levels(text, [flag(text, phrase, value)]) == ["crisis"]) == counts
+
+
+@pytest.mark.parametrize("text, counts", [
+    # Breathing trouble long ago is a story when the patient says it is over ("fine now"),
+    # and "¿me puede dar dificultad para respirar?" is a question about a risk.
+    ("my mom had trouble breathing last year but shes fine now, can she get botox", False),
+    ("my mom had trouble breathing last year and now its back", True),
+    ("tengo asma, me puede dar dificultad para respirar el botox?", False),
+])
+def test_the_tenth_round_breathing_rules(text, counts):
+    phrase = "trouble breathing" if "trouble" in text else "dificultad para respirar"
+    assert (evidence_levels(text, [flag(text, phrase, "breathing")]) == ["emergency"]) == counts
