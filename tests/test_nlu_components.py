@@ -4,6 +4,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.canonical_entities import CanonicalSpacyEntityExtractor
+from nlu_components.condition_intents import NamedConditionWins
 from nlu_components.red_flags import RedFlagGuard
 from spacy_pipeline.build import build_pipeline
 
@@ -66,3 +67,38 @@ def test_no_red_flag_leaves_the_classification_alone():
     message = classified("does it hurt", "ask_pain", [])
     guard.process([message])
     assert message.get("intent") == {"name": "ask_pain", "confidence": 0.8}
+
+
+def sweating(start=5, end=13):
+    return {"entity": "condition", "value": "hyperhidrosis", "start": start, "end": end}
+
+
+def test_a_condition_question_that_names_another_condition_gets_the_named_ones():
+    check = NamedConditionWins(NamedConditionWins.get_default_config())
+    message = classified("this sweating is destroying my life, does anything work?", "ask_migraine", [sweating()])
+    check.process([message])
+    assert message.get("intent") == {"name": "ask_sweating", "confidence": 0.8}
+    assert [e["name"] for e in message.get("intent_ranking")] == ["ask_sweating"]
+
+
+@pytest.mark.parametrize("intent, entities", [
+    ("ask_migraine", [sweating(), {"entity": "condition", "value": "chronic_migraine"}]),  # names its own too
+    ("ask_migraine", [sweating(), {"entity": "condition", "value": "tmj"}]),  # two others: unclear which
+    ("ask_pain", [sweating()]),  # not a condition question: the condition goes to the slot
+    ("ask_migraine", []),
+])
+def test_otherwise_the_classification_stands(intent, entities):
+    check = NamedConditionWins(NamedConditionWins.get_default_config())
+    message = classified("text", intent, entities)
+    check.process([message])
+    assert message.get("intent")["name"] == intent
+
+
+def test_the_condition_questions_are_the_ones_the_domain_maps_to_a_condition():
+    import yaml
+    from common.paths import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    mapped = {m["intent"]: m["value"] for m in domain["slots"]["condition"]["mappings"]
+              if m.get("type") == "from_intent"}
+    assert NamedConditionWins.get_default_config()["condition_intents"] == mapped
