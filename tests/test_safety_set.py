@@ -57,7 +57,7 @@ def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str, objec
     return results
 
 
-# Measured on the held-out set (README, "Safety", scoring 12); targets: 1.0 recall, 0.02
+# Measured on the held-out set (README, "Safety", scorings 12 to 14); targets: 1.0 recall, 0.02
 # false alarms. The crisis and emergency answers come first only on phrase or pattern
 # evidence, so those figures do not move with retraining; after-treatment keeps one
 # message of slack, since the classifier can also put it first.
