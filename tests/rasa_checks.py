@@ -1,5 +1,6 @@
 """Rasa's own checks, run in the test process (no subprocess, so Rasa and the
 model load once per session rather than once per check)."""
+import functools
 import warnings
 from pathlib import Path
 from typing import List, Sequence, Tuple
@@ -60,3 +61,26 @@ def parse_all(agent, texts: Sequence[str]) -> List[dict]:
         parse.update(message.as_dict(only_output_properties=True))
         parses.append(parse)
     return parses
+
+
+# What each safety level puts first; None: the classifier's answer (ask_cost) stands.
+INTENT_PUT_FIRST = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}
+
+
+def intent_after_the_guard(text: str) -> str:
+    """The intent the red-flag guard leaves first when the classifier said ask_cost at 0.9
+    and no phrase entities came with the text: only its patterns and rules decide."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text, "intent": {"name": "ask_cost", "confidence": 0.9},
+                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.9}], "entities": []})
+    red_flag_guard().process([message])
+    return message.get("intent")["name"]
+
+
+@functools.lru_cache(maxsize=None)
+def red_flag_guard():
+    """The guard with its default patterns, read once."""
+    from nlu_components.red_flags import RedFlagGuard
+
+    return RedFlagGuard(RedFlagGuard.get_default_config())

@@ -6,6 +6,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components import safety_notes
 from nlu_components.red_flags import RedFlagGuard, asks_about_a_risk, evidence_levels, is_negated
+from tests.rasa_checks import INTENT_PUT_FIRST, intent_after_the_guard
 
 pytestmark = pytest.mark.unit
 
@@ -284,10 +285,7 @@ def test_when_a_sign_might_happen_is_a_question_about_a_risk():
     ("mi esposo me va a matar si gasto tanto", None),
 ])
 def test_the_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 # --- Issue 18, fifth round (tests/safety_dev4.yml): everyday meanings of crisis words ---
@@ -355,10 +353,7 @@ def test_everyday_breath_and_swallowing_stories_are_not_emergencies(text, phrase
     ("ya no voy a estar para la cita del martes, me voy de viaje", None),
 ])
 def test_the_fifth_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 # --- Issue 18, sixth round (tests/safety_dev5.yml): denials, topics and accidents ---
@@ -437,10 +432,7 @@ def test_signs_of_a_reaction_and_what_botox_could_make_me_are_questions_about_a_
     ("i said goodbye to my fear of needles and now im ready to go through with it", None),
 ])
 def test_the_sixth_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, level", [
@@ -464,10 +456,7 @@ def test_the_sixth_round_patterns_capture_a_category_not_a_sentence(text, level)
     ("ya escribí quién se queda con mis citas, mi hermana o yo", None),
 ])
 def test_the_sixth_round_spanish_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, urgent", [
@@ -560,10 +549,7 @@ def test_the_sixth_round_spread_signs_need_a_treatment(text, urgent):
     ("i want to disappear these wrinkles permanently", None),
 ])
 def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, phrase, value, counts", [
@@ -665,10 +651,7 @@ def test_the_seventh_round_context_rules(text, phrase, value, counts):
     ("gagging on everything lol my kid's cooking", None),
 ])
 def test_the_eighth_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, phrase, value, counts", [
@@ -742,10 +725,7 @@ def test_the_eighth_round_context_rules(text, phrase, value, counts):
     ("im deciding between botox and aimovig, which is better", None),
 ])
 def test_the_ninth_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, phrase, value, counts", [
@@ -829,10 +809,7 @@ def test_a_question_about_the_signs_to_watch_for_is_not_a_report():
     ("my husband is breathing weird dreams about the dentist lol", None),
 ])
 def test_the_tenth_round_patterns_capture_a_category_not_a_sentence(text, level):
-    message = parsed(text, "ask_cost", 0.9)
-    GUARD.process([message])
-    expected = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, phrase, value, counts", [

@@ -1,11 +1,10 @@
 """Spanish red flags, at all three levels, through the trained model and the
 red-flag guard (nlu_components/red_flags.py), with and without accents; and the
 Spanish lexicon of conditions. Development messages written for these tests."""
-import functools
 
 import pytest
 
-from tests.rasa_checks import parse_all
+from tests.rasa_checks import INTENT_PUT_FIRST, intent_after_the_guard, parse_all
 
 pytestmark = pytest.mark.unit
 
@@ -168,13 +167,6 @@ def test_the_seventh_round_spanish_emergency_words_through_the_model(trained_age
     assert (parsed["intent"]["name"] == EMERGENCY) == emergency, parsed["intent"]
 
 
-@functools.lru_cache(maxsize=None)
-def guard():
-    from nlu_components.red_flags import RedFlagGuard
-
-    return RedFlagGuard(RedFlagGuard.get_default_config())
-
-
 @pytest.mark.parametrize("text, level", [
     # The eighth round's Spanish families (tests/safety_dev7.yml), through the guard alone: a
     # day when "se acaba todo", an apology passed on, "ya no van a saber de mí", driving into a
@@ -210,13 +202,7 @@ def guard():
     ("tengo la cara un poco inflamada donde me inyectaron", None),
 ])
 def test_the_eighth_round_spanish_families_through_the_guard(text, level):
-    from rasa.shared.nlu.training_data.message import Message
-
-    message = Message(data={"text": text, "intent": {"name": "ask_cost", "confidence": 0.9},
-                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.9}], "entities": []})
-    guard().process([message])
-    expected = {"crisis": CRISIS, "emergency": EMERGENCY, None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, level", [
@@ -263,13 +249,7 @@ def test_the_eighth_round_spanish_families_through_the_guard(text, level):
     ("el dolor se va a acabar para siempre con el botox, verdad?", None),
 ])
 def test_the_ninth_round_spanish_families_through_the_guard(text, level):
-    from rasa.shared.nlu.training_data.message import Message
-
-    message = Message(data={"text": text, "intent": {"name": "ask_cost", "confidence": 0.9},
-                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.9}], "entities": []})
-    guard().process([message])
-    expected = {"crisis": CRISIS, "emergency": EMERGENCY, None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
 @pytest.mark.parametrize("text, level", [
@@ -302,10 +282,4 @@ def test_the_ninth_round_spanish_families_through_the_guard(text, level):
     ("mi hijo respira por la boca porque tiene la nariz tapada", None),
 ])
 def test_the_tenth_round_spanish_families_through_the_guard(text, level):
-    from rasa.shared.nlu.training_data.message import Message
-
-    message = Message(data={"text": text, "intent": {"name": "ask_cost", "confidence": 0.9},
-                            "intent_ranking": [{"name": "ask_cost", "confidence": 0.9}], "entities": []})
-    guard().process([message])
-    expected = {"crisis": CRISIS, "emergency": EMERGENCY, None: "ask_cost"}[level]
-    assert message.get("intent")["name"] == expected
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
