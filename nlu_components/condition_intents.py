@@ -13,8 +13,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.red_flags import put_first
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -52,10 +54,6 @@ class NamedConditionWins(GraphComponent):
         replacement = self.intent_of_condition.get(named.pop())
         if replacement is None:
             return
-        chosen = {**intent, INTENT_NAME_KEY: replacement}
         # The overruled question leaves the ranking: at the same confidence it would make
         # the fallback classifier call the message ambiguous.
-        ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-                   if entry.get(INTENT_NAME_KEY) not in (replacement, intent.get(INTENT_NAME_KEY))]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen] + ranking, add_to_output=True)
+        put_first(message, replacement, intent.get(PREDICTED_CONFIDENCE_KEY), intent.get(INTENT_NAME_KEY))

@@ -681,6 +681,16 @@ def denied_levels(text: Text, entities: List[Dict[Text, Any]]) -> List[Text]:
     return [level for level, each in negated.items() if all(each)]
 
 
+def put_first(message: Message, intent_name: Text, confidence: float, *dropped: Text) -> None:
+    """Makes `intent_name` the message's intent, first in its ranking; `dropped` intents
+    leave the ranking."""
+    intent = {"name": intent_name, "confidence": confidence}
+    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
+               if entry.get("name") not in (intent_name, *dropped)]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
@@ -743,11 +753,11 @@ class RedFlagGuard(GraphComponent):
         levels = evidence_levels(text, flags)
         if levels:
             first = min(levels, key=LEVELS.index)
-            self._put_first(message, self._intent_of_level[first], 1.0)
+            put_first(message, self._intent_of_level[first], 1.0)
         elif ((message.get(INTENT) or {}).get("name") == self._intent_of_level["after_treatment"]
               and "after_treatment" in denied_levels(text, flags)):
             # The classifier heard the spread sign that the patient says is not there.
-            self._put_first(message, *self._next_answer(message, self._intent_of_level["after_treatment"]))
+            put_first(message, *self._next_answer(message, self._intent_of_level["after_treatment"]))
         else:
             self._keep_the_question(message)
         # The flags did their job; keep them out of slots and entity evaluation.
@@ -762,7 +772,7 @@ class RedFlagGuard(GraphComponent):
             return
         kind, threshold = predicted
         confidence = float(intent.get("confidence") or 0.0)
-        self._put_first(message, *self._next_answer(message))
+        put_first(message, *self._next_answer(message))
         if kind == "emergency" and SIGNS_ARE_FINE.search(fold(message.get(TEXT) or "")):
             return
         if confidence >= threshold:
@@ -781,10 +791,3 @@ class RedFlagGuard(GraphComponent):
                 break
         return self._config["fallback_intent"], float((message.get(INTENT) or {}).get("confidence") or 0.0)
 
-    @staticmethod
-    def _put_first(message: Message, intent_name: Text, confidence: float) -> None:
-        intent = {"name": intent_name, "confidence": confidence}
-        ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or []
-                   if entry.get("name") != intent_name]
-        message.set(INTENT, intent, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
