@@ -72,7 +72,11 @@ def token_counts(typos, message: Dict[str, object]) -> Dict[str, object]:
 
 def figures(counts: Iterable[Dict[str, object]]) -> Dict[str, float]:
     counts = list(counts)
-    tp, fp, fn = (sum(c[k] for c in counts) for k in ("tp", "fp", "fn"))
+    return precision_recall_f1(*(sum(c[k] for c in counts) for k in ("tp", "fp", "fn")))
+
+
+def precision_recall_f1(tp: int, fp: int, fn: int) -> Dict[str, float]:
+    """The figures from the counts (rounded to 3 places), with the counts."""
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -20,6 +20,7 @@ import yaml
 from common.paths import ROOT
 from spacy_pipeline.build import build_pipeline
 from spacy_pipeline.typos import ConditionTypos
+from tests.condition_dev2_score import precision_recall_f1
 
 pytestmark = pytest.mark.unit
 
@@ -48,14 +49,9 @@ def found_values(typos: ConditionTypos, text: str) -> Set[str]:
 
 
 def score(results: List[Dict[str, object]]) -> Dict[str, float]:
-    tp = sum(len(r["expected"] & r["found"]) for r in results)
-    fp = sum(len(r["found"] - r["expected"]) for r in results)
-    fn = sum(len(r["expected"] - r["found"]) for r in results)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "tp": tp, "fp": fp, "fn": fn}
+    return precision_recall_f1(tp=sum(len(r["expected"] & r["found"]) for r in results),
+                               fp=sum(len(r["found"] - r["expected"]) for r in results),
+                               fn=sum(len(r["expected"] - r["found"]) for r in results))
 
 
 @pytest.fixture(scope="module")
