@@ -131,6 +131,7 @@ HAPPENING = re.compile(
 LONG_PAST = re.compile(
     r"\b(?:(?:\d+|a few|few|several|many|some|two|three|ten) (?:years|yrs) (?:ago|back)|last year|"
     r"years ago|when i was (?:a kid|young|younger|little|a teen\w*)|back in (?:19|20)\d\d|"
+    r"last (?:spring|summer|fall|autumn|winter)|as a (?:kid|child|teen\w*)|"
     r"hace (?:\d+|unos|varios|muchos|dos|tres) anos|el ano pasado)\b", re.I)
 # A lifelong difficulty, not a new sign: "I have a hard time swallowing big pills, always
 # have", "me cuesta tragar las pastillas desde siempre".

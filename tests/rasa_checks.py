@@ -64,7 +64,8 @@ def parse_all(agent, texts: Sequence[str]) -> List[dict]:
 
 
 # What each safety level puts first; None: the classifier's answer (ask_cost) stands.
-INTENT_PUT_FIRST = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms", None: "ask_cost"}
+INTENT_PUT_FIRST = {"crisis": "express_crisis", "emergency": "report_emergency_symptoms",
+                    "after_treatment": "report_symptoms_after_treatment", None: "ask_cost"}
 
 
 def intent_after_the_guard(text: str) -> str:

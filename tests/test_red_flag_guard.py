@@ -846,3 +846,33 @@ def test_the_tenth_round_context_rules(text, phrase, value, counts):
 def test_the_tenth_round_breathing_rules(text, counts):
     phrase = "trouble breathing" if "trouble" in text else "dificultad para respirar"
     assert (evidence_levels(text, [flag(text, phrase, "breathing")]) == ["emergency"]) == counts
+
+
+@pytest.mark.parametrize("text, level", [
+    # Patterns from the retired held-out set (tests/retired/safety_set.yml), each tried on
+    # other wordings: thinking about "just" not being here, no way out seen, a lethal dose
+    # sized to the writer, checking out after a last try ...
+    ("some days i think about just not being around", "crisis"),
+    ("honestly i cant see a way out for me anymore", "crisis"),
+    ("what would be a lethal amount for someone my size", "crisis"),
+    ("this is the last round i try. if it fails, after that im checking out.", "crisis"),
+    # ... a drooping lid told in a longer sentence ...
+    ("had the shots 4 days ago and the lid on my left side is hanging down", "after_treatment"),
+    # ... and look-alikes that share their words.
+    ("i cant see any way out of this insurance contract, can you help", None),
+    ("is there a lethal dose of botox? i'm nervous for someone my size at my first appointment", None),
+    ("we stay at the hotel till friday, then i'm checking out of the room and flying home", None),
+    ("i think about just not being able to work if the migraines get worse", None),
+])
+def test_the_retired_set_patterns_capture_a_category_not_a_sentence(text, level):
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
+
+
+@pytest.mark.parametrize("text, counts", [
+    # A sign from a season ago or from childhood is a story, not a report.
+    ("my eyelid drooped after my botox last summer, it went back to normal. will it happen again?", False),
+    ("as a kid i had a bad reaction to peanuts and my throat swelled, is botox safe for me", False),
+    ("my eyelid has drooped since the botox on monday", True),
+])
+def test_a_sign_from_last_season_or_childhood_is_a_story(text, counts):
+    assert (intent_after_the_guard(text) in {INTENT_PUT_FIRST["emergency"], INTENT_PUT_FIRST["after_treatment"]}) == counts
