@@ -1,8 +1,8 @@
 """Condition names misspelt in ways the lexicon does not list ("mygraines",
-"blephrospasm", "depresssion", "anciedad").
+"blephrospasm", "depresssion", "anciedad", "excesive sweating").
 
-A word is read as a condition name when it is close to one of the lexicon's
-one-word condition names (same first letter, difflib ratio >= 0.85, as the
+A word is read as a condition name's word when it is close to a word of the lexicon's
+condition names (same first letter, difflib ratio >= 0.85, as the
 intent classifier's typo check) and is not itself a real word. Real words come
 from spacy-lookups-data's English and Spanish word lists; only the few that are
 close to a condition name are kept ("migrate", "seating", "depressing",
@@ -43,11 +43,14 @@ CORRECTIONS_KEPT = 50_000
 CACHE_FILE = Path(__file__).parent / "real_words_near_condition_names.json"
 
 
-def one_word_condition_names(patterns: Iterable[dict]) -> List[str]:
-    """The lexicon's single-word condition phrases long enough to be distinctive."""
-    return sorted({p["pattern"] for p in patterns
+def condition_name_words(patterns: Iterable[dict]) -> List[str]:
+    """The words of the lexicon's condition phrases long enough to be distinctive:
+    one-word names ("migraine") and the words of longer ones ("excessive", "clenching"),
+    so that "excesive sweating" is read as "excessive sweating"."""
+    return sorted({word for p in patterns
                    if p["label"] == "condition" and isinstance(p["pattern"], str)
-                   and p["pattern"].isalpha() and len(p["pattern"]) >= SHORTEST_TARGET})
+                   for word in p["pattern"].lower().split()
+                   if word.isalpha() and len(word) >= SHORTEST_TARGET})
 
 
 def _real_words() -> Iterable[str]:
@@ -126,7 +129,7 @@ def _real_words_close_to(names: FrozenSet[str]) -> List[str]:
 
 def add_to_meta(nlp: Language, patterns: List[dict]) -> None:
     """Stores the names and their real-word neighbours with the pipeline (meta.json)."""
-    names = one_word_condition_names(patterns)
+    names = condition_name_words(patterns)
     nlp.meta[META_KEY] = {"names": names, "real_words": real_words_close_to(frozenset(names))}
 
 
@@ -167,16 +170,20 @@ class ConditionTypos:
 
     def entities(self, doc: Doc) -> List[Entity]:
         """The doc's entities, plus conditions found once misspelt names are corrected."""
-        entities = [Entity.of(span, doc) for span in doc.ents]
         tagged = {token.i for span in doc.ents for token in span}
         corrections = {token.i: self.correction(token.text) for token in doc if token.i not in tagged}
         if not any(corrections.values()):
-            return entities
+            return [Entity.of(span, doc) for span in doc.ents]
         corrected = Doc(self.nlp.vocab, words=[corrections.get(t.i) or t.text for t in doc],
                         spaces=[bool(t.whitespace_) for t in doc])
         for _, component in self.nlp.pipeline:
             corrected = component(corrected)
+        # A condition found only once a word is corrected, new or longer than what the
+        # ruler found ("excesive sweating" over "sweating"); the rest stays as found.
+        found = [span for span in corrected.ents if span.label_ == "condition"
+                 and any(corrections.get(i) for i in range(span.start, span.end))]
+        kept = [span for span in doc.ents
+                if not any(f.start <= span.start and span.end <= f.end for f in found)]
+        found = [f for f in found if not any(k.start < f.end and f.start < k.end for k in kept)]
         # Same tokens, so the corrected doc's spans map onto the original text.
-        entities += [Entity.of(span, doc) for span in corrected.ents
-                     if span.label_ == "condition" and not tagged & set(range(span.start, span.end))]
-        return sorted(entities, key=lambda entity: entity.start_char)
+        return sorted([Entity.of(span, doc) for span in kept + found], key=lambda entity: entity.start_char)

@@ -253,10 +253,16 @@ def trained_agent():
     """The model `make train` built, loaded as the Rasa server loads it, with
     rasa_plugins/server_patches.py (no servers: for NLU and story checks). The
     patches change no result; they halve the time of a parse."""
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
 
     from rasa_plugins import server_patches
 
+    # Unconfigured, structlog prints Rasa's debug events, message texts among them, into
+    # the test output (held-out texts must stay unread); the servers log at INFO too.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     server_patches.apply()
     return Agent.load(str(MODEL))
 

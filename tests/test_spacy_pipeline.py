@@ -84,6 +84,10 @@ def test_an_eyelid_twitch_is_not_blepharospasm(nlp, text, expected):
     ("botox for depresssion?", [("anxiety_depression", "depresssion")]),
     ("tengo anciedad todo el tiempo", [("anxiety_depression", "anciedad")]),
     ("Hyperhidorsis on my palms", [("hyperhidrosis", "Hyperhidorsis")]),
+    # A misspelt word of a longer name: the longer name replaces the part found.
+    ("excesive sweating on my feet", [("hyperhidrosis", "excesive sweating")]),
+    ("jaw clentching all day", [("tmj", "jaw clentching")]),
+    ("my eyes keep slamming shut", [("blepharospasm", "eyes keep slamming shut")]),
     # Real words close to a name are left alone.
     ("my family migrated here", []),
     ("the seating in the waiting room", []),
@@ -91,6 +95,7 @@ def test_an_eyelid_twitch_is_not_blepharospasm(nlp, text, expected):
     ("mi sudadera favorita", []),
     ("a migrant worker", []),
     ("chronic anxiously waiting", []),
+    ("an excessive bill", []),
 ])
 def test_finds_condition_names_misspelt_beyond_the_lexicon(loaded_nlp, text, expected):
     # The names and their real-word neighbours travel in meta.json.
