@@ -5,6 +5,12 @@
   sentences, typos, questions about a relative, a worried tone), by a separate writer;
 - tests/nlu_realistic_es.yml: the same in Spanish, by another writer.
 
+The realistic sets in use were written on 2026-12-03 blind to the lexicon and the guard,
+in the training data's annotation convention. The first two (tests/retired/), scored ten
+and eleven times, were read when they were replaced and are development sets now: their
+condition labels differ from the training convention (a common eye twitch, body areas
+inside the span), which held their condition F1 down (README, "How well it understands").
+
 The floors sit a little under the last measured figures (README, "How well it
 understands"), so that a change that makes understanding worse fails here. The
 holdout's figures are also written to results/nlu_holdout.json, which the staff
@@ -27,6 +33,7 @@ pytestmark = pytest.mark.unit
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 REALISTIC = ROOT / "tests" / "nlu_realistic.yml"
 REALISTIC_ES = ROOT / "tests" / "nlu_realistic_es.yml"
+RETIRED = [ROOT / "tests" / "retired" / "nlu_realistic.yml", ROOT / "tests" / "retired" / "nlu_realistic_es.yml"]
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
 FIGURES = ROOT / "results" / "nlu_holdout.json"
 
@@ -84,7 +91,8 @@ def spanish_report(trained_agent, tmp_path_factory) -> Path:
     return evaluate(trained_agent, REALISTIC_ES, tmp_path_factory.mktemp("nlu-realistic-es"))
 
 
-@pytest.mark.parametrize("held_out", [HOLDOUT, REALISTIC, REALISTIC_ES], ids=lambda path: path.name)
+@pytest.mark.parametrize("held_out", [HOLDOUT, REALISTIC, REALISTIC_ES, *RETIRED],
+                         ids=lambda path: str(path.relative_to(ROOT / "tests")))
 def test_held_out_files_are_not_in_the_training_data(held_out):
     assert not texts(held_out) & training_texts()
 
@@ -109,8 +117,9 @@ def test_realistic_messages_intent_accuracy(realistic_report):
     intents = json.loads((realistic_report / "intent_report.json").read_text())
     print(f"realistic intent accuracy={intents['accuracy']:.3f} "
           f"macro-F1={intents['macro avg']['f1-score']:.3f}")
-    # Measured 0.858, then 0.871 with more training data in patients' words, then
-    # 0.928 with the tf-idf classifier (2026-12-02): the issue's target, 0.90, holds.
+    # On the first set (now tests/retired/) 0.858, then 0.871 with more training data in
+    # patients' words, then 0.928 with the tf-idf classifier (2026-12-02). On the second
+    # (2026-12-03): 0.914 (scored before and after that day's changes); the target is 0.90.
     assert intents["accuracy"] >= 0.90
 
 
@@ -118,15 +127,18 @@ def test_realistic_messages_condition_entity_f1(realistic_report):
     entities = json.loads((realistic_report / f"{EXTRACTOR}_report.json").read_text())
     f1 = entities["condition"]["f1-score"]
     print(f"realistic condition entity F1={f1:.3f}")
-    # Measured 0.882, then 0.887 (2026-12-02); the issue's target is 0.95, not yet reached.
-    assert f1 >= 0.85
+    # On the first set 0.882, then 0.887 (2026-12-02), held down by labels the training
+    # convention does not use. On the second (2026-12-03): 0.946, then 0.954 with the
+    # typo check on the words of longer names; the issue's target is 0.95.
+    assert f1 >= 0.95
 
 
 def test_intent_accuracy_and_macro_f1(report):
     intents = json.loads((report / "intent_report.json").read_text())
     print(f"holdout intent accuracy={intents['accuracy']:.3f} "
           f"macro-F1={intents['macro avg']['f1-score']:.3f}")
-    # Measured 0.904, then 0.951 with the tf-idf classifier (2026-12-02); the target is 0.92.
+    # Measured 0.904, then 0.951 with the tf-idf classifier (2026-12-02), 0.948 with the
+    # Spanish examples of 2026-12-03; the target is 0.92.
     assert intents["accuracy"] >= 0.92
     assert intents["macro avg"]["f1-score"] >= 0.90
 
@@ -143,8 +155,15 @@ def test_spanish_messages_intent_accuracy_and_condition_entity_f1(spanish_report
     entities = json.loads((spanish_report / f"{EXTRACTOR}_report.json").read_text())
     f1 = entities["condition"]["f1-score"]
     print(f"spanish intent accuracy={intents['accuracy']:.3f} condition entity F1={f1:.3f}")
-    # Measured 0.828 and 0.912, then 0.855 and 0.912 with more Spanish training data,
-    # then 0.914 and 0.912 with the tf-idf classifier (2026-12-02); the issue's targets
-    # are 0.90 (met) and 0.95 (not yet).
+    # On the first set 0.828 and 0.912, then 0.855 and 0.912 with more Spanish training
+    # data, then 0.914 and 0.912 with the tf-idf classifier (2026-12-02). On the second
+    # (2026-12-03): 0.870 and 0.938, then 0.902 and 0.938 with 260 Spanish examples in
+    # patients' words (data/es/nlu_patient_voice_3.yml); the targets are 0.90 and 0.95.
     assert intents["accuracy"] >= 0.90
-    assert f1 >= 0.88
+    assert f1 >= 0.93
+
+
+def test_parsing_in_the_tests_prints_no_message_text(trained_agent, capfd):
+    # Held-out texts must not reach the test output (where they would be read and tuned on).
+    asyncio.run(trained_agent.parse_message("is marmalade botox a thing"))
+    assert "marmalade" not in capfd.readouterr().out
