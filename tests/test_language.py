@@ -2,7 +2,8 @@
 switched on request (nlu_components/language.py, action_session_start).
 
 The messages here are development messages, written for these tests; the held-out
-Spanish set (tests/nlu_realistic_es.yml) is never used to tune the detector.
+Spanish sets (tests/nlu_realistic_es.yml, and the first one while it was held out) are never
+used to tune the detector.
 """
 import asyncio
 
