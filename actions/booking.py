@@ -137,9 +137,10 @@ class ValidateConsultationForm(ContactFieldsValidation):
         clinic = current_clinic()
         location = clinic.location(value) or clinic.find_location(str(value or ""))
         if location is None:  # name the same locations as the buttons
-            names = join_words([l.name for l in offered_locations(clinic, tracker)], conversation_language(tracker))
-            return self.reject(dispatcher, tracker, "location",
-                               wording(tracker)["unknown_location"].format(locations=names))
+            offered = [l.name for l in offered_locations(clinic, tracker)]
+            key = "unknown_location_only_one" if len(offered) == 1 else "unknown_location"
+            return self.reject(dispatcher, tracker, "location", wording(tracker)[key].format(
+                locations=join_words(offered, conversation_language(tracker))))
         condition = tracker.get_slot("condition")
         if condition and condition not in location.treats:
             elsewhere = [l.name for l in clinic.locations if condition in l.treats]

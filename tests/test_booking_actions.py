@@ -70,6 +70,7 @@ def test_an_unknown_location_names_the_locations_the_buttons_offer():
     result, messages = validate("location", "yes", condition="tmj")
     assert result["location"] is None
     assert "Back Bay" in messages[0] and "Cambridge" not in messages[0]
+    assert "one of" not in messages[0], "one location is not a choice of one of"
     assert "Cambridge" in validate("location", "yes")[1][0], "no condition: every location"
 
 
