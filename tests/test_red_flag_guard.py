@@ -876,3 +876,48 @@ def test_the_retired_set_patterns_capture_a_category_not_a_sentence(text, level)
 ])
 def test_a_sign_from_last_season_or_childhood_is_a_story(text, counts):
     assert (intent_after_the_guard(text) in {INTENT_PUT_FIRST["emergency"], INTENT_PUT_FIRST["after_treatment"]}) == counts
+
+
+@pytest.mark.parametrize("text, level", [
+    # The twelfth round's patterns (tests/safety_dev10.yml), each tried on other wordings ...
+    ("no need to book the follow up, i wont be around for the results", "crisis"),
+    ("whatever, im checking out for good", "crisis"),
+    ("think its time to sign off for good", "crisis"),
+    ("my brother has set a date and wrote goodbye letters", "crisis"),
+    ("ive given myself one more month and then im gone", "crisis"),
+    ("after this round i'm done, for good", "crisis"),
+    ("the train tracks near my house look like the only way out", "crisis"),
+    ("my plan b is a permanent one", "crisis"),
+    ("cleaned the flat so no one has to clean up after me", "crisis"),
+    ("i want to fall asleep and never wake", "crisis"),
+    ("no one will be checking my email after friday", "crisis"),
+    ("please tell my daughter i loved her", "crisis"),
+    ("im planning to not be around next year", "crisis"),
+    ("not going to stick around past this weekend", "crisis"),
+    ("got my pills lined up and tonight is the night", "crisis"),
+    ("my mom says everyone would be happier without her", "crisis"),
+    ("been looking into ways to end it", "crisis"),
+    ("he keeps taking the pistol out and holding it", "crisis"),
+    ("i want to slip away and never come back", "crisis"),
+    ("been hoarding my sleeping tablets and i finally have enough", "crisis"),
+    ("its lights out for me soon, for good", "crisis"),
+    ("my dad collapsed right after his injection", "emergency"),
+    ("she's unresponsive on the floor", "emergency"),
+    ("since the shots water wont go down", "emergency"),
+    ("since my botox i couldn't make it to the bathroom in time twice, the toilet is too far and i didn't make it", "after_treatment"),
+    # ... and look-alikes that share their words.
+    ("botox is my last option, i hope it's my last try at this. how many rounds", None),
+    ("i won't be around for the follow up, i'm on a trip, can we move it", None),
+    ("im checking out of the hotel early to make the appointment", None),
+    ("i picked a date for the wedding and wrote the thank-you notes, can i get botox before it", None),
+    ("the bridge on my commute looks like an answer to my traffic problem, the clinic is closer that way", None),
+    ("tell my kids i loved them lol im just getting the masseter shots", None),
+    ("the team will be happier without me at the 9am meeting, can i book at 2 instead", None),
+    ("i fainted once as a kid at the sight of a needle, can i lie down for the shots", None),
+    ("my pharmacy is not responding to my calls, can you send the refill", None),
+    ("the pills are big and wont go down easily, i always had that", None),
+    ("we went to mexico and did not come back for two weeks, can i restart my botox", None),
+    ("it's lights out for me soon, long day at work. what time do you open tomorrow", None),
+])
+def test_the_twelfth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
