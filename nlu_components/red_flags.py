@@ -107,7 +107,8 @@ RISK_QUESTION = re.compile(
     r"(?:con )?que frecuencia)\b", re.I)
 # "What if I get double vision after it?": a question about what might happen.
 HYPOTHETICAL = re.compile(
-    r"\b(?:what if|if i|if i'?m|if im|if my|if he|if she|in case|ahead of time|before i|how would i know|"
+    # Not someone else's question: "people keep asking if i'm tired" (thirteenth round).
+    r"\b(?<!asking )(?<!asked )(?<!ask )(?<!asks )(?:what if|if i|if i'?m|if im|if my|if he|if she|in case|ahead of time|before i|how would i know|"
     r"how do i know|how will i know|what should i (?:watch|look) (?:out )?for|"
     # "what are the signs of an allergic reaction i should watch for after" (ninth round)
     r"i should (?:watch|look) (?:out )?for|should i (?:watch|look) (?:out )?for|"
@@ -115,7 +116,9 @@ HYPOTHETICAL = re.compile(
     r"(?:could|would|will|might) i (?:get|develop|end up with)|"
     # "could botox for spasmodic dysphonia make me unable to talk for a while?"
     r"(?:can|could|would|will|might) (?:it|that|this|botox|dysport|xeomin|the (?:shots?|injections?|botox|treatment))\b"
-    r"[^.!?\n]{0,40}\bmake (?:me|you|him|her|someone|people)|"
+    r"[^.!?\n]{0,40}\bmake (?:me|you|him|her|someone|people|it (?:hard|harder|difficult|tough))|"
+    # "what's the plan if someone has an allergic reaction at the clinic?" (twelfth round)
+    r"(?:what'?s|what is) the plan if|what happens if|if (?:someone|somebody|anyone|a patient) (?:has|had|gets|got)|"
     # "¿me puede dar dificultad para respirar?", "could it give me trouble swallowing?" (tenth round)
     r"(?:me|le|te) (?:puede|pueden|podria|podrian) (?:dar|causar|provocar)|(?:can|could|would|will|might) (?:it|that|this|botox) give (?:me|him|her)|"
     r"que pasa si|que (?:hago|hacer|debo hacer) si|y si|si me|si se (?:me|le)|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
@@ -262,8 +265,10 @@ MOVING_AWAY = re.compile(
 # A goodbye letter to a pet, a home or a job: "wrote a goodbye letter to my dog before
 # I left for college".
 TO_A_PET_OR_A_PLACE = re.compile(
-    r"\s*(?:to|for|a|para) (?:my|our|the|his|her|mi|mis|nuestro|nuestra|el|la) (?:old |sweet |little |viej[oa] )?"
-    r"(?:dogs?|cats?|pets?|pupp(?:y|ies)|kittens?|hamsters?|fish|horses?|house|home|apartment|flat|car|job|office|"
+    r"\s*(?:to|for|a|para) (?:my|our|the|his|her|your|this|that|mi|mis|nuestro|nuestra|el|la) (?:old |sweet |little |viej[oa] |online )?"
+    # ... or a chat or an app left for the phone: "goodbye forever to your online chat" (twelfth round)
+    r"(?:chat|app|portal|website|site|inbox|phone line|"
+    r"dogs?|cats?|pets?|pupp(?:y|ies)|kittens?|hamsters?|fish|horses?|house|home|apartment|flat|car|job|office|"
     r"hometown|city|childhood home|perr\w+|gat\w+|mascotas?|casa|trabajo|departamento|ciudad)\b", re.I)
 # Old self-harm scars are a question about scars: "botox for self harm scars".
 SCARS_AFTER = re.compile(r"\s*(?:scars?|scarring)\b", re.I)

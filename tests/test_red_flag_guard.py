@@ -921,3 +921,55 @@ def test_a_sign_from_last_season_or_childhood_is_a_story(text, counts):
 ])
 def test_the_twelfth_round_patterns_capture_a_category_not_a_sentence(text, level):
     assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
+
+
+@pytest.mark.parametrize("text, level", [
+    # The thirteenth round's patterns (tests/safety_dev11.yml), each tried on other wordings ...
+    ("book me for june i guess, no idea if ill still be around", "crisis"),
+    ("i wont be needing any more shots after friday", "crisis"),
+    ("the pain has won. i've chosen sunday.", "crisis"),
+    ("i just want to sleep and never open my eyes again", "crisis"),
+    ("googled how many of my sleeping pills it would take", "crisis"),
+    ("this is my last message i'll ever be sending", "crisis"),
+    ("i cant imagine any future where im still alive", "crisis"),
+    ("i keep thinking about steering my car off the bridge", "crisis"),
+    ("part of me is hoping i dont wake up", "crisis"),
+    ("theres a noose in the shed and i go out to stare at it", "crisis"),
+    ("i have no reasons left to keep going", "crisis"),
+    ("i won't be texting anyone again, ever", "crisis"),
+    ("it's all sorted for afterwards", "crisis"),
+    ("tonight is the night i finally let go", "crisis"),
+    ("i saved up my percocet and thats enough now", "crisis"),
+    ("my birthday next month will be my last", "crisis"),
+    ("i just took a whole box of my tablets", "crisis"),
+    ("i've figured out how i'd do it", "crisis"),
+    ("removing myself would fix everything", "crisis"),
+    ("today im done with it all", "crisis"),
+    ("i pray a truck runs me over", "crisis"),
+    ("i'm scared of what i might do to myself", "crisis"),
+    ("honestly i want to turn off, for good", "crisis"),
+    ("i'd rather a stranger found me", "crisis"),
+    ("which bridge is high enough", "crisis"),
+    ("once im no longer around they can have the house", "crisis"),
+    ("my throat is whistling when i breathe since the shots", "emergency"),
+    ("he's fighting for every breath", "emergency"),
+    ("her lips are swelling up fast", "emergency"),
+    ("my lid has been half closed since the botox monday", "after_treatment"),
+    ("overall weakness since the injections", "after_treatment"),
+    # ... and look-alikes that share their words.
+    ("not sure if ill be around in june, im on a trip, can we book july", None),
+    ("i wont be needing reminders after this week, i added them to my calendar, im moving them to my work calendar", None),
+    ("how many sessions it would take to see results for tmj?", None),
+    ("i cant picture a future where im still getting these headaches, so when can i start", None),
+    ("can i remove myself from the waitlist", None),
+    ("i stashed my meds in the fridge, is that enough to keep them cold", None),
+    ("this is the last time i'll bother you today, promise lol. what are your hours", None),
+    ("my birthday is going to be my last one in my twenties, any botox deals", None),
+    ("i swallowed a whole glass of water and still feel thirsty after the botox, normal?", None),
+    ("my son stands on the edge of the pool and won't jump in, haha anyway what are your hours", None),
+    ("will botox for my neck make it hard to swallow afterwards?", None),
+    ("what's the plan if someone has an allergic reaction during the shots?", None),
+    ("goodbye forever to your phone line, i'll just use the portal", None),
+])
+def test_the_thirteenth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
