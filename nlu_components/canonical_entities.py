@@ -4,7 +4,8 @@ Rasa's SpacyEntityExtractor reports the matched text ("sweaty", "migranes").
 The ruler's patterns carry the canonical value as their id ("hyperhidrosis",
 "chronic_migraine"), so slots and conditional responses see one spelling.
 Condition names misspelt beyond the lexicon's list ("mygraines") are found too
-(spacy_pipeline/typos.py).
+(spacy_pipeline/typos.py), and a single headache with its day or cause is no
+condition (spacy_pipeline/one_time_headache.py).
 """
 from typing import Any, Dict, List, Text
 
@@ -14,6 +15,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from spacy_pipeline.one_time_headache import without_one_time_headaches
 from spacy_pipeline.typos import ConditionTypos, Entity
 
 
@@ -29,7 +31,9 @@ class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
         typos = self._typos_for(model)
         for message in messages:
             # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
-            found = self.add_extractor_name(self._as_rasa_entities(typos.entities(model.model(message.get(TEXT)))))
+            text = message.get(TEXT)
+            entities = without_one_time_headaches(text, typos.entities(model.model(text)))
+            found = self.add_extractor_name(self._as_rasa_entities(entities))
             extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
         return messages

@@ -19,6 +19,7 @@ import yaml
 
 from common.paths import ROOT
 from spacy_pipeline.build import build_pipeline
+from spacy_pipeline.one_time_headache import without_one_time_headaches
 from spacy_pipeline.typos import ConditionTypos
 from tests.condition_dev2_score import precision_recall_f1
 
@@ -29,8 +30,10 @@ CONDITION_DEV = ROOT / "tests" / "condition_dev.yml"
 # Measured with the shipped lexicon; F1 by language. The typo check raised F1 from 0.865
 # (en) and 0.879 (es): 7 misspelt names found ("mygraines", "anciedad"), no new false positive.
 # The second round (tests/condition_dev2.yml: subtype families, "bruxing") raised en to 0.887.
-F1_FLOOR = {"en": 0.887, "es": 0.891}
-PRECISION_FLOOR = {"en": 0.934, "es": 0.951}
+# Dropping a single headache with its day or cause (spacy_pipeline/one_time_headache.py)
+# raised en to 0.906 (P 0.959) and es to 0.908 (P 0.975).
+F1_FLOOR = {"en": 0.906, "es": 0.908}
+PRECISION_FLOOR = {"en": 0.959, "es": 0.975}
 # Look-alikes (expected `none`) on which the ruler still finds a condition: the bare
 # "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header).
 LOOK_ALIKE_FALSE_POSITIVES_CEILING = 11
@@ -45,7 +48,8 @@ def expected_values(message: Dict[str, object]) -> Set[str]:
 
 
 def found_values(typos: ConditionTypos, text: str) -> Set[str]:
-    return {entity.value for entity in typos.entities(typos.nlp(text)) if entity.label == "condition"}
+    entities = without_one_time_headaches(text, typos.entities(typos.nlp(text)))  # as the assistant does
+    return {entity.value for entity in entities if entity.label == "condition"}
 
 
 def score(results: List[Dict[str, object]]) -> Dict[str, float]:

@@ -19,11 +19,14 @@ pytestmark = pytest.mark.unit
 
 # After the second round: condition_dev2 en P 0.967 F1 0.983, es P 0.929 F1 0.963
 # (before: en P 0.966 F1 0.966, es P 0.928 F1 0.950 / 0.953 with one annotation corrected).
-DEV2_PRECISION_FLOOR = {"en": 0.967, "es": 0.929}
-DEV2_F1_FLOOR = {"en": 0.983, "es": 0.963}
-# condition_dev3_es after its round (2026-12-03): P 0.929 F1 0.929 (before: P 0.919 F1 0.857).
-DEV3_ES_PRECISION_FLOOR = 0.929
-DEV3_ES_F1_FLOOR = 0.929
+# Dropping a single headache with its day or cause (2026-12-03): en P 0.978 F1 0.989, es P
+# 0.973 F1 0.986.
+DEV2_PRECISION_FLOOR = {"en": 0.978, "es": 0.973}
+DEV2_F1_FLOOR = {"en": 0.989, "es": 0.986}
+# condition_dev3_es after its round (2026-12-03): P 0.929 F1 0.929 (before: P 0.919 F1 0.857);
+# P 0.974 F1 0.951 once a single headache with its day or cause is dropped.
+DEV3_ES_PRECISION_FLOOR = 0.974
+DEV3_ES_F1_FLOOR = 0.951
 CONDITION_DEV3_ES = ROOT / "tests" / "condition_dev3_es.yml"
 # Training data: en P 0.977 F1 0.988, es P 0.996 F1 0.998; en P 0.982 F1 0.991, es P 0.997
 # after the rounds of 2026-12-03.

@@ -129,7 +129,8 @@ def test_realistic_messages_condition_entity_f1(realistic_report):
     print(f"realistic condition entity F1={f1:.3f}")
     # On the first set 0.882, then 0.887 (2026-12-02), held down by labels the training
     # convention does not use. On the second (2026-12-03): 0.946, then 0.954 with the
-    # typo check on the words of longer names; the issue's target is 0.95.
+    # typo check on the words of longer names, 0.957 once a single headache is no
+    # condition; the issue's target is 0.95.
     assert f1 >= 0.95
 
 
@@ -159,9 +160,10 @@ def test_spanish_messages_intent_accuracy_and_condition_entity_f1(spanish_report
     # data, then 0.914 and 0.912 with the tf-idf classifier (2026-12-02). On the second
     # (2026-12-03): 0.870 and 0.938, then 0.902 and 0.938 with 260 Spanish examples in
     # patients' words (data/es/nlu_patient_voice_3.yml), 0.902 and 0.934 with the families of
-    # tests/condition_dev3_es.yml; the targets are 0.90 and 0.95.
+    # tests/condition_dev3_es.yml, 0.902 and 0.949 once a single headache is no condition;
+    # the targets are 0.90 and 0.95.
     assert intents["accuracy"] >= 0.90
-    assert f1 >= 0.93
+    assert f1 >= 0.945
 
 
 def test_parsing_in_the_tests_prints_no_message_text(trained_agent, capfd):

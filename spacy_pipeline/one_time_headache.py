@@ -1,0 +1,63 @@
+"""A single headache is not a headache condition.
+
+The lexicon lists "headache" and "dolor de cabeza" because patients name chronic
+migraine that way ("a headache almost every day", "dolor de cabeza casi diario"). One
+headache with its day or its cause is not that: "a headache from the hangover", "me
+duele la cabeza hoy por el calor", "un dolor de cabeza después de la vacuna", "desde el
+botox me duele la cabeza" (a side effect, answered as one), nor is a figure of speech
+("the insurance paperwork is a headache"). Those are dropped; plural forms
+("headaches", "dolores de cabeza") and anything said to recur stay.
+"""
+import re
+import unicodedata
+from typing import List
+
+from spacy_pipeline.typos import Entity
+
+CONDITION = "condition"
+# The singular headache phrases of the lexicon (accents folded).
+SINGLE_HEADACHE = re.compile(
+    r"^(?:head ?ache|headach|dolor de cabe[sz]a|(?:me|le) duele (?:mucho )?la cabeza)$")
+# Its day, its one-off cause, or a side effect of the shot.
+ONE_TIME = re.compile(
+    r"\b(?:today|tonight|this (?:morning|afternoon|evening)|yesterday|last night|right now|hangover|"
+    r"hoy|anoche|esta (?:manana|tarde|noche)|ayer|ahorita|cruda|resaca|guayabo|"
+    r"(?:after|from|since) (?:the|my|his|her|a|an|this|that) (?:\w+ ){0,2}"
+    r"(?:shots?|injections?|botox|vaccine|flight|wedding|game|party|workout|gym|surgery|dentist|paperwork)|"
+    r"(?:despues|desde|por) (?:de |del )?(?:la |el |las |los |mi |una |un )?(?:\w+ ){0,2}"
+    r"(?:inyecciones|inyeccion|botox|vacuna|fiesta|boda|partido|futbol|vuelo|cirugia|calor|gimnasio|dentista))\b")
+# A figure of speech: "the paperwork is a headache", "el seguro es un dolor de cabeza".
+FIGURATIVE = re.compile(
+    r"\b(?:is|was|are|it'?s|its|es|fue|son|sera) (?:such )?(?:a|an|un|una) (?:real |total |big |huge |verdadero |gran )?$")
+# Said to recur: then it is the condition after all.
+RECURRENT = re.compile(
+    r"\b(?:every|daily|each|most|always|chronic\w*|constant\w*|all the time|\d+ (?:days?|times)|"
+    r"a (?:week|month)|per (?:week|month)|todos los dias|cada|diari\w*|siempre|cronic\w*|constante\w*|"
+    r"casi (?:todos|diario)|al mes|a la semana|\d+ (?:dias|veces))\b")
+SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, the same length (ñ stays ñ, as one character)."""
+    return "".join(unicodedata.normalize("NFD", c)[0] if c != "ñ" else c for c in text.lower())
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    begin = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    after = SENTENCE_END.search(text, end)
+    return text[begin:after.start() if after else len(text)]
+
+
+def is_one_time(text: str, start: int, end: int) -> bool:
+    folded = fold(text)
+    if not SINGLE_HEADACHE.match(folded[start:end]):
+        return False
+    sentence = sentence_around(folded, start, end)
+    if RECURRENT.search(sentence):
+        return False
+    return bool(ONE_TIME.search(sentence) or FIGURATIVE.search(folded[max(0, start - 30):start]))
+
+
+def without_one_time_headaches(text: str, entities: List[Entity]) -> List[Entity]:
+    return [e for e in entities
+            if not (e.label == CONDITION and is_one_time(text, e.start_char, e.end_char))]
