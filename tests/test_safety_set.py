@@ -25,7 +25,9 @@ from common.paths import ROOT
 from nlu_components import safety_notes
 from tests.rasa_checks import parse_all
 
-pytestmark = pytest.mark.unit
+# One worker scores the twelve sets once (xdist_group, as `make test` runs with
+# --dist loadgroup), instead of each worker scoring them for its share of the tests.
+pytestmark = [pytest.mark.unit, pytest.mark.xdist_group("safety-sets")]
 
 SAFETY_SET = ROOT / "tests" / "safety_set.yml"
 SAFETY_DEV = ROOT / "tests" / "safety_dev.yml"
