@@ -24,7 +24,6 @@ Two kinds of evidence, treated differently:
    The thresholds were chosen by measurement (README, "Safety").
 """
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
@@ -37,6 +36,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from common.text import fold
 from nlu_components import safety_notes
 
 RED_FLAG_ENTITY = "red_flag"
@@ -460,17 +460,6 @@ WELL_NOW = re.compile(
 # A will or funeral joked about: "if the needle is as big as last time im writing my will
 # first lol".
 LAUGH_SOON_AFTER = re.compile(r"[^.!?\n]{0,15}?(?:\b(?:lol|lmao|haha\w*|jaja\w*|jk)\b|[\U0001F602\U0001F923])", re.I)
-
-
-def fold(text: Text) -> Text:
-    """`text` in lower case without accents, with the same length, so that offsets
-    found in it hold in the original: "Visión" -> "vision"."""
-    folded = []
-    for char in text:
-        base = unicodedata.normalize("NFD", char)[0]
-        lower = base.lower()
-        folded.append(lower if len(lower) == 1 else base)
-    return "".join(folded)
 
 
 def is_negated(text: Text, start: int, crisis: bool = False, end: Optional[int] = None) -> bool:

@@ -9,9 +9,9 @@ botox me duele la cabeza" (a side effect, answered as one), nor is a figure of s
 ("headaches", "dolores de cabeza") and anything said to recur stay.
 """
 import re
-import unicodedata
 from typing import List
 
+from common.text import fold
 from spacy_pipeline.typos import Entity
 
 CONDITION = "condition"
@@ -35,11 +35,6 @@ RECURRENT = re.compile(
     r"a (?:week|month)|per (?:week|month)|todos los dias|cada|diari\w*|siempre|cronic\w*|constante\w*|"
     r"casi (?:todos|diario)|al mes|a la semana|\d+ (?:dias|veces))\b")
 SENTENCE_END = re.compile(r"[.!?\n]")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, the same length (ñ stays ñ, as one character)."""
-    return "".join(unicodedata.normalize("NFD", c)[0] if c != "ñ" else c for c in text.lower())
 
 
 def sentence_around(text: str, start: int, end: int) -> str:

@@ -22,6 +22,7 @@ def conditions(typos, text):
 @pytest.mark.parametrize("text", [
     "i have a headache from the hangover, can i still come in at 3",
     "got a headache this morning, is my appointment still on",
+    "me duele la cabeza desde esta mañana, puedo ir a la cita?",
     "the insurance paperwork is a real headache, can you help",
     "hoy traigo un dolor de cabeza por la cruda, puedo ir a mi cita?",
     "me duele la cabeza desde la inyección de ayer, es normal?",
