@@ -11,8 +11,9 @@ Used by tests/test_condition_dev2.py.
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Tuple
 
 from common.paths import ROOT
 from spacy_pipeline.one_time_headache import without_one_time_headaches
@@ -49,6 +50,13 @@ def dev2_messages(path: Path = CONDITION_DEV2) -> List[Dict[str, object]]:
 
 def training_messages() -> List[Dict[str, object]]:
     return [m for path, language in training_files() for m in load_messages(path, language)]
+
+
+@functools.lru_cache(maxsize=None)
+def training_texts() -> FrozenSet[str]:
+    """The training examples' texts, lower-cased: what a held-out or development set may
+    not contain (read once per process)."""
+    return frozenset(m["text"].strip().lower() for m in training_messages())
 
 
 def make_typos():

@@ -12,8 +12,8 @@ tests/condition_dev2_score.py (`python -m tests.condition_dev2_score --misses`).
 import pytest
 
 from common.paths import ROOT
-from tests.condition_dev2_score import (dev2_messages, make_typos, score, training_files,
-                                        training_messages)
+from tests.condition_dev2_score import (dev2_messages, load_messages, make_typos, score,
+                                        training_messages, training_texts)
 
 pytestmark = pytest.mark.unit
 
@@ -51,8 +51,6 @@ def misses(scored, language):
 
 
 def test_the_set_is_large_enough_bilingual_and_not_in_the_training_data():
-    from rasa.shared.nlu.training_data.loading import load_data
-
     messages = dev2_messages()
     assert len(messages) >= 220
     assert {m["language"] for m in messages} == {"en", "es"}
@@ -62,9 +60,7 @@ def test_the_set_is_large_enough_bilingual_and_not_in_the_training_data():
     assert 0.2 <= without_condition <= 0.35
     texts = [m["text"].strip().lower() for m in messages]
     assert len(set(texts)) == len(texts), "duplicate texts"
-    training = {e.get("text").strip().lower() for path, _ in training_files()
-                for e in load_data(str(path)).intent_examples}
-    in_training = sorted(set(texts) & training)
+    in_training = sorted(set(texts) & training_texts())
     assert not in_training, f"{len(in_training)} messages are in the training data: {in_training}"
 
 
@@ -96,15 +92,9 @@ def test_condition_tokens_on_the_training_data(typos, language):
 
 
 def test_condition_tokens_on_the_spanish_development_set(typos):
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    from tests.condition_dev2_score import load_messages
-
     messages = load_messages(CONDITION_DEV3_ES, "es")
     texts = {m["text"].strip().lower() for m in messages}
-    training = {e.get("text").strip().lower() for path, _ in training_files()
-                for e in load_data(str(path)).intent_examples}
-    assert len(messages) >= 220 and not texts & training
+    assert len(messages) >= 220 and not texts & training_texts()
     scored = score(typos, messages)
     print("condition_dev3_es", scored["es"])
     assert scored["es"]["precision"] >= DEV3_ES_PRECISION_FLOOR, f"{scored['es']}\n{misses(scored, 'es')}"

@@ -26,6 +26,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from common.paths import ROOT
+from tests.condition_dev2_score import training_texts
 from tests.servers import MODEL
 
 pytestmark = pytest.mark.unit
@@ -76,10 +77,6 @@ def report(trained_agent, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def realistic_report(trained_agent, tmp_path_factory) -> Path:
     return evaluate(trained_agent, REALISTIC, tmp_path_factory.mktemp("nlu-realistic"))
-
-
-def training_texts() -> set:
-    return set().union(*(texts(path) for path in (ROOT / "data").rglob("nlu*.yml")))
 
 
 def texts(path: Path) -> set:

@@ -12,17 +12,17 @@ message), none for frustration. The held-out figures do not reach 100% recall
 yet (README, "Safety"): the asserted floors are the measured figures, so that a
 change can only keep or raise them. The figures go to results/safety_set.json.
 """
-import functools
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Dict, FrozenSet, List
+from typing import Dict, List
 
 import pytest
 import yaml
 
 from common.paths import ROOT
 from nlu_components import safety_notes
+from tests.condition_dev2_score import training_texts
 from tests.rasa_checks import parse_all
 
 # One worker scores the twelve sets once (xdist_group, as `make test` runs with
@@ -146,16 +146,6 @@ def results(trained_agent) -> List[Dict[str, object]]:
     FIGURES.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     return scored
-
-
-@functools.lru_cache(maxsize=None)
-def training_texts() -> FrozenSet[str]:
-    """The training examples' texts, lower-cased (read once for all the sets)."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    return frozenset(e.get("text").strip().lower()
-                     for data_path in [*(ROOT / "data").glob("nlu*.yml"), *(ROOT / "data" / "es").glob("nlu*.yml")]
-                     for e in load_data(str(data_path)).intent_examples)
 
 
 def rate(items, predicate) -> float:
