@@ -81,10 +81,20 @@ def test_a_condition_question_that_names_another_condition_gets_the_named_ones()
     assert [e["name"] for e in message.get("intent_ranking")] == ["ask_sweating"]
 
 
+def test_an_out_of_scope_message_naming_one_condition_gets_that_conditions_answer():
+    check = NamedConditionWins(NamedConditionWins.get_default_config())
+    message = classified("mi hijo es bisco, el botox le puede servir?", "out_of_scope",
+                         [{"entity": "condition", "value": "strabismus"}])
+    check.process([message])
+    assert message.get("intent") == {"name": "ask_strabismus", "confidence": 0.8}
+
+
 @pytest.mark.parametrize("intent, entities", [
     ("ask_migraine", [sweating(), {"entity": "condition", "value": "chronic_migraine"}]),  # names its own too
     ("ask_migraine", [sweating(), {"entity": "condition", "value": "tmj"}]),  # two others: unclear which
     ("ask_pain", [sweating()]),  # not a condition question: the condition goes to the slot
+    ("out_of_scope", []),  # names nothing
+    ("out_of_scope", [sweating(), {"entity": "condition", "value": "tmj"}]),
     ("ask_migraine", []),
 ])
 def test_otherwise_the_classification_stands(intent, entities):
