@@ -126,8 +126,11 @@ HYPOTHETICAL = re.compile(
 # Something happening now or since a treatment: then it is a report, whatever else.
 HAPPENING = re.compile(
     r"\b(?:since(?! forever| i was (?:a )?(?:kid|child|little|young|baby|teen\w*)| childhood)|"
-    r"now|today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
-    r"desde(?! siempre| (?:nin[oa]|chic[oa]|chiquit[oa]|pequen[oa])\b)|ahora|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
+    # Not a worry: "can botox cause breathing problems? i read it and now i'm nervous".
+    r"now(?!,? (?:i'?m|im|i am) (?:\w+ )?(?:nervous|worried|scared|anxious|curious|wondering|paranoid|freaked|confused)\b)|"
+    r"today|tonight|this morning|last night|yesterday|ago|getting worse|started|"
+    r"desde(?! siempre| (?:nin[oa]|chic[oa]|chiquit[oa]|pequen[oa])\b)|"
+    r"ahora(?! (?:estoy|me da|tengo) (?:\w+ )?(?:nervios[oa]?|preocupad[oa]|miedo|asustad[oa])\b)|ahorita|hoy|esta noche|esta manana|anoche|ayer|hace (?:\d+|un|una|unos|unas|dos|tres|poco|rato)|"
     r"empeorando|empezo|empece|comenzo|en este momento)\b", re.I)
 # Something long past with nothing said about now: "my friend couldn't swallow after
 # her botox years ago, how often does that happen?" is a question, not a report.
