@@ -102,6 +102,8 @@ RISK_QUESTION = re.compile(
     r"(?:can|could|does|do|will|would|might|may) (?:it|they|that|this|an?|the|such)\b[^.!?\n]{0,40}"
     r"\b(?:happen|occur|show up|appear|set in|come on|start)|"
     r"causa|causan|causar|provoca|provocan|provocar|produce|producen|producir|puede dar|pueden dar|"
+    # "¿puede bajar a la garganta y dar problemas al tragar?" (fifteenth round)
+    r"dar (?:problemas|dificultad)|"
     r"efectos? (?:secundarios?|adversos?)|riesgos?|posibilidad|probabilidad|posible|es normal|"
     r"normal que|normal tener|es comun|comun que|que tan (?:raro|rara|comun|frecuente|probable)|"
     r"(?:con )?que frecuencia)\b", re.I)

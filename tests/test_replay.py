@@ -35,7 +35,8 @@ SAFETY_FILES = [ROOT / "tests" / name for name in ("safety_set.yml", "safety_dev
                                                    "safety_dev3.yml", "safety_dev4.yml", "safety_dev5.yml",
                                                    "safety_dev6.yml", "safety_dev7.yml",
                                                    "safety_dev8.yml", "safety_dev9.yml", "safety_dev10.yml",
-                                                   "safety_dev11.yml", "safety_dev12.yml")]
+                                                   "safety_dev11.yml", "safety_dev12.yml",
+                                                   "safety_dev13.yml")]
 # Under the rate limit of the shared stack (20 messages per sender per minute).
 MESSAGES_PER_SENDER = 10
 FAULT_APOLOGY = ("something went wrong on our side", "algo falló de nuestro lado")
