@@ -4,8 +4,9 @@ Rasa's SpacyEntityExtractor reports the matched text ("sweaty", "migranes").
 The ruler's patterns carry the canonical value as their id ("hyperhidrosis",
 "chronic_migraine"), so slots and conditional responses see one spelling.
 Condition names misspelt beyond the lexicon's list ("mygraines") are found too
-(spacy_pipeline/typos.py), and a single headache with its day or cause is no
-condition (spacy_pipeline/one_time_headache.py).
+(spacy_pipeline/typos.py), and an everyday mention is no condition: a single headache
+with its day or cause, a workout sweat, nerves about the visit
+(spacy_pipeline/everyday_mentions.py).
 """
 from typing import Any, Dict, List, Text
 
@@ -15,7 +16,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from spacy_pipeline.one_time_headache import without_one_time_headaches
+from spacy_pipeline.everyday_mentions import without_everyday_mentions
 from spacy_pipeline.typos import ConditionTypos, Entity
 
 
@@ -32,7 +33,7 @@ class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
         for message in messages:
             # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
             text = message.get(TEXT)
-            entities = without_one_time_headaches(text, typos.entities(model.model(text)))
+            entities = without_everyday_mentions(text, typos.entities(model.model(text)))
             found = self.add_extractor_name(self._as_rasa_entities(entities))
             extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)

@@ -65,13 +65,29 @@ def without_accents(phrase: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
+def accented_words(lexicon: Dict[str, Dict[str, List[str]]]) -> Dict[str, str]:
+    """The lexicon's accented words by their spelling without accents: "paralisis" ->
+    "parálisis" (one accented spelling per word; words with two are left alone)."""
+    spellings: Dict[str, set] = {}
+    for values in lexicon.values():
+        for phrases in values.values():
+            for word in (w for phrase in phrases for w in phrase.strip().lower().split()):
+                if without_accents(word) != word:
+                    spellings.setdefault(without_accents(word), set()).add(word)
+    return {plain: next(iter(words)) for plain, words in spellings.items() if len(words) == 1}
+
+
 def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
-    """One phrase pattern per phrase, and one without its accents; the canonical
-    value travels as the pattern id."""
+    """One phrase pattern per phrase, one without its accents, and one with the accents
+    the lexicon writes elsewhere (a misspelling listed without accents, "paralisis de bel",
+    is also found as "parálisis de bel"); the canonical value travels as the pattern id."""
+    accents = accented_words(lexicon)
     for label, values in lexicon.items():
         for canonical, phrases in values.items():
-            spellings = (spelling for phrase in phrases
-                         for spelling in (phrase.strip().lower(), without_accents(phrase.strip().lower())))
+            spellings = []
+            for phrase in (p.strip().lower() for p in phrases):
+                plain = without_accents(phrase)
+                spellings += [phrase, plain, " ".join(accents.get(word, word) for word in plain.split())]
             for phrase in dict.fromkeys(spellings):
                 yield {"label": label, "pattern": phrase, "id": canonical}
 

@@ -4,8 +4,9 @@ The lexicon lists "headache" and "dolor de cabeza" because patients name chronic
 migraine that way ("a headache almost every day", "dolor de cabeza casi diario"). One
 headache with its day or its cause is not that: "a headache from the hangover", "me
 duele la cabeza hoy por el calor", "un dolor de cabeza después de la vacuna", "desde el
-botox me duele la cabeza" (a side effect, answered as one), nor is a figure of speech
-("the insurance paperwork is a headache"). Those are dropped; plural forms
+botox me duele la cabeza" (a side effect, answered as one), nor one that came on once
+("me dio dolor de cabeza en la noche") or is asked about as a side effect ("¿el botox puede
+dar dolor de cabeza?"), nor a figure of speech ("the insurance paperwork is a headache"). Those are dropped; plural forms
 ("headaches", "dolores de cabeza") and anything said to recur stay.
 """
 import re
@@ -25,7 +26,17 @@ ONE_TIME = re.compile(
     r"(?:after|from|since) (?:the|my|his|her|a|an|this|that) (?:\w+ ){0,2}"
     r"(?:shots?|injections?|botox|vaccine|flight|wedding|game|party|workout|gym|surgery|dentist|paperwork)|"
     r"(?:despues|desde|por) (?:de |del )?(?:la |el |las |los |mi |una |un )?(?:\w+ ){0,2}"
-    r"(?:inyecciones|inyeccion|botox|vacuna|fiesta|boda|partido|futbol|vuelo|cirugia|calor|gimnasio|dentista))\b")
+    r"(?:inyecciones|inyeccion|botox|vacuna|fiesta|boda|partido|futbol|vuelo|cirugia|calor|gimnasio|dentista)|"
+    r"(?:despues|antes) de (?:ponerlo|ponermelo|ponerme(?:lo)?|aplicarlo|inyectarlo|inyectarme)|papeleo|tramites)\b")
+# It came on once: "me dio dolor de cabeza en la noche", "I got a headache after the game".
+CAME_ON_ONCE = re.compile(
+    r"\b(?:(?:me|le|nos|les) (?:dio|vino|entro|pego)|(?:i|he|she|we) got|gave (?:me|him|her))"
+    r"(?: (?:un|una|a|an|this|such a|tremendo|terrible|horrible))? $")
+# Asked about as a side effect: "¿el botox puede dar dolor de cabeza?", "can it cause a headache?".
+AS_A_SIDE_EFFECT = re.compile(
+    r"\b(?:puede|pueden|podria|can|could|does|do|will|would|might)\b(?: \w+){0,3} "
+    r"(?:dar|causar|provocar|cause|give)(?:me|te|le)?(?: (?:me|you|him|her|people|someone|patients))? "
+    r"(?:un |una |a |an )?$")
 # A figure of speech: "the paperwork is a headache", "el seguro es un dolor de cabeza".
 FIGURATIVE = re.compile(
     r"\b(?:is|was|are|it'?s|its|es|fue|son|sera) (?:such )?(?:a|an|un|una) (?:real |total |big |huge |verdadero |gran )?$")
@@ -50,7 +61,9 @@ def is_one_time(text: str, start: int, end: int) -> bool:
     sentence = sentence_around(folded, start, end)
     if RECURRENT.search(sentence):
         return False
-    return bool(ONE_TIME.search(sentence) or FIGURATIVE.search(folded[max(0, start - 30):start]))
+    before = folded[max(0, start - 40):start]
+    return bool(ONE_TIME.search(sentence) or FIGURATIVE.search(before) or CAME_ON_ONCE.search(before)
+                or AS_A_SIDE_EFFECT.search(before))
 
 
 def without_one_time_headaches(text: str, entities: List[Entity]) -> List[Entity]:

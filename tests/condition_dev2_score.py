@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Tuple
 
 from common.paths import ROOT
-from spacy_pipeline.one_time_headache import without_one_time_headaches
+from spacy_pipeline.everyday_mentions import without_everyday_mentions
 
 CONDITION_DEV2 = ROOT / "tests" / "condition_dev2.yml"
 LABEL = "condition"
@@ -72,7 +72,7 @@ def _covered(doc, spans: Iterable[Tuple[int, int]]) -> set:
 
 def token_counts(typos, message: Dict[str, object]) -> Dict[str, object]:
     doc = typos.nlp(message["text"])
-    entities = without_one_time_headaches(message["text"], typos.entities(doc))  # as the assistant does
+    entities = without_everyday_mentions(message["text"], typos.entities(doc))  # as the assistant does
     found = [(e.start_char, e.end_char) for e in entities if e.label == LABEL]
     gold, predicted = _covered(doc, message["spans"]), _covered(doc, found)
     return {"tp": len(gold & predicted), "fp": len(predicted - gold), "fn": len(gold - predicted),

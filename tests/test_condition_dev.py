@@ -19,7 +19,7 @@ import yaml
 
 from common.paths import ROOT
 from spacy_pipeline.build import build_pipeline
-from spacy_pipeline.one_time_headache import without_one_time_headaches
+from spacy_pipeline.everyday_mentions import without_everyday_mentions
 from spacy_pipeline.typos import ConditionTypos
 from tests.condition_dev2_score import precision_recall_f1
 
@@ -31,12 +31,15 @@ CONDITION_DEV = ROOT / "tests" / "condition_dev.yml"
 # (en) and 0.879 (es): 7 misspelt names found ("mygraines", "anciedad"), no new false positive.
 # The second round (tests/condition_dev2.yml: subtype families, "bruxing") raised en to 0.887.
 # Dropping a single headache with its day or cause (spacy_pipeline/one_time_headache.py)
-# raised en to 0.906 (P 0.959) and es to 0.908 (P 0.975).
-F1_FLOOR = {"en": 0.906, "es": 0.908}
-PRECISION_FLOOR = {"en": 0.959, "es": 0.975}
+# raised en to 0.906 (P 0.959) and es to 0.908 (P 0.975). Everyday mentions (a workout
+# sweat, nerves about the visit: spacy_pipeline/everyday_mentions.py) raised en to 0.917 (P
+# 0.983) and es to 0.914 (P 0.976).
+F1_FLOOR = {"en": 0.917, "es": 0.914}
+PRECISION_FLOOR = {"en": 0.983, "es": 0.976}
 # Look-alikes (expected `none`) on which the ruler still finds a condition: the bare
-# "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header).
-LOOK_ALIKE_FALSE_POSITIVES_CEILING = 11
+# "headache", "sweat"/"suda" and "anxious" the lexicon lists on purpose (the set's header);
+# 11 before the everyday mentions were dropped, 3 after.
+LOOK_ALIKE_FALSE_POSITIVES_CEILING = 3
 
 
 def load_set(path: Path = CONDITION_DEV) -> List[Dict[str, object]]:
@@ -48,7 +51,7 @@ def expected_values(message: Dict[str, object]) -> Set[str]:
 
 
 def found_values(typos: ConditionTypos, text: str) -> Set[str]:
-    entities = without_one_time_headaches(text, typos.entities(typos.nlp(text)))  # as the assistant does
+    entities = without_everyday_mentions(text, typos.entities(typos.nlp(text)))  # as the assistant does
     return {entity.value for entity in entities if entity.label == "condition"}
 
 

@@ -1,7 +1,8 @@
 """The `condition` entity scored BY TOKEN, as Rasa scores entities, on
 tests/condition_dev2.yml (messages written fresh in patients' style, English and
-Spanish, with look-alikes that name no condition), on tests/condition_dev3_es.yml (the
-same in Spanish, mostly naming a condition) and on the training data: every token
+Spanish, with look-alikes that name no condition), on tests/condition_dev3_es.yml and
+tests/condition_dev4_es.yml (the same in Spanish, mostly naming a condition) and on the
+training data: every token
 of an annotated `[...](condition)` span that the entity ruler (with the typo check) does
 not cover is a false negative, every covered token outside a span a false positive.
 
@@ -21,13 +22,25 @@ pytestmark = pytest.mark.unit
 # (before: en P 0.966 F1 0.966, es P 0.928 F1 0.950 / 0.953 with one annotation corrected).
 # Dropping a single headache with its day or cause (2026-12-03): en P 0.978 F1 0.989, es P
 # 0.973 F1 0.986.
-DEV2_PRECISION_FLOOR = {"en": 0.978, "es": 0.973}
-DEV2_F1_FLOOR = {"en": 0.989, "es": 0.986}
+# An everyday sweat, nerves about the visit, a headache that came on once or asked about as
+# a side effect (spacy_pipeline/everyday_mentions.py, 2026-12-03): en P 0.994 F1 0.997, es
+# P 0.986 F1 0.993.
+DEV2_PRECISION_FLOOR = {"en": 0.994, "es": 0.986}
+DEV2_F1_FLOOR = {"en": 0.997, "es": 0.993}
 # condition_dev3_es after its round (2026-12-03): P 0.929 F1 0.929 (before: P 0.919 F1 0.857);
 # P 0.974 F1 0.951 once a single headache with its day or cause is dropped.
-DEV3_ES_PRECISION_FLOOR = 0.974
-DEV3_ES_F1_FLOOR = 0.951
+# P 0.981 F1 0.954 with the everyday mentions.
+DEV3_ES_PRECISION_FLOOR = 0.981
+DEV3_ES_F1_FLOOR = 0.954
 CONDITION_DEV3_ES = ROOT / "tests" / "condition_dev3_es.yml"
+# condition_dev4_es (written blind to the lexicon, 2026-12-03), scored once before its round:
+# P 0.938 R 0.981 F1 0.959 (fp 24, fn 7). After it (everyday mentions, a headache that came
+# on once, accents the lexicon writes elsewhere, "espasmo hemi facial"): P 0.982 R 1.0 F1
+# 0.991, optimistic, as the changes were chosen from its misses. Left: three annotation
+# choices ("me truena la mandíbula", "estrabismo en adultos", a verb and its noun).
+DEV4_ES_PRECISION_FLOOR = 0.982
+DEV4_ES_F1_FLOOR = 0.991
+CONDITION_DEV4_ES = ROOT / "tests" / "condition_dev4_es.yml"
 # Training data: en P 0.977 F1 0.988, es P 0.996 F1 0.998; en P 0.982 F1 0.991, es P 0.997
 # after the rounds of 2026-12-03.
 TRAINING_PRECISION_FLOOR = {"en": 0.982, "es": 0.996}
@@ -91,11 +104,15 @@ def test_condition_tokens_on_the_training_data(typos, language):
     assert figures["f1"] >= TRAINING_F1_FLOOR[language], f"{figures}\n{misses(scored, language)}"
 
 
-def test_condition_tokens_on_the_spanish_development_set(typos):
-    messages = load_messages(CONDITION_DEV3_ES, "es")
+@pytest.mark.parametrize("path, precision_floor, f1_floor", [
+    (CONDITION_DEV3_ES, DEV3_ES_PRECISION_FLOOR, DEV3_ES_F1_FLOOR),
+    (CONDITION_DEV4_ES, DEV4_ES_PRECISION_FLOOR, DEV4_ES_F1_FLOOR),
+], ids=["dev3_es", "dev4_es"])
+def test_condition_tokens_on_the_spanish_development_sets(typos, path, precision_floor, f1_floor):
+    messages = load_messages(path, "es")
     texts = {m["text"].strip().lower() for m in messages}
     assert len(messages) >= 220 and not texts & training_texts()
     scored = score(typos, messages)
-    print("condition_dev3_es", scored["es"])
-    assert scored["es"]["precision"] >= DEV3_ES_PRECISION_FLOOR, f"{scored['es']}\n{misses(scored, 'es')}"
-    assert scored["es"]["f1"] >= DEV3_ES_F1_FLOOR, f"{scored['es']}\n{misses(scored, 'es')}"
+    print(path.stem, scored["es"])
+    assert scored["es"]["precision"] >= precision_floor, f"{scored['es']}\n{misses(scored, 'es')}"
+    assert scored["es"]["f1"] >= f1_floor, f"{scored['es']}\n{misses(scored, 'es')}"
