@@ -325,6 +325,12 @@ NOT_HERE_FOR_A_THING_AFTER = re.compile(
     r"\s+(?:when|while|during|for|until|till|cuando|mientras|durante)\b[^.!?,\n]{0,40}\b(?:construction|renovation\w*|"
     r"remodel\w*|crowds?|crowded|rush|noise|drilling|party|inspection|busy|lol|lmao|haha\w*|jaja\w*|obra|"
     r"remodelacion|fiesta)\b", re.I)
+# Better off without one at a task: "the team would be better off without me at the meeting".
+WITHOUT_ME = re.compile(r"\bwithout me$", re.I)
+AT_A_TASK_AFTER = re.compile(
+    r"\s+(?:at|on|in|for|during)\s+(?:the |this |that |my |our |tomorrow'?s |today'?s |next |friday'?s )?"
+    r"(?:meeting|project|team|trip|game|party|shift|office|work|call|class|match|event|dinner|presentation|"
+    r"tournament)\b", re.I)
 # "My best friend died by suicide", "lost my cousin to suicide": grief (not "I almost died
 # by suicide": an attempt).
 DIED_BY_BEFORE = re.compile(
@@ -581,6 +587,8 @@ def has_an_everyday_meaning(text: Text, start: int, end: int) -> bool:
     if WAKING.search(phrase) and WAKE_AT_A_TIME_AFTER.match(text[end:]):
         return True
     if HERE.search(phrase) and NOT_HERE_FOR_A_THING_AFTER.match(text[end:]):
+        return True
+    if WITHOUT_ME.search(phrase) and AT_A_TASK_AFTER.match(text[end:]):
         return True
     died_by = DIED_BY_BEFORE.search(text[max(0, start - 40):start])
     if (re.search(r"suicid", phrase) and died_by

@@ -582,6 +582,11 @@ def test_the_seventh_round_patterns_capture_a_category_not_a_sentence(text, leve
     ("my nose is so stuffed i can barely breathe at night", "barely breathe", "breathing", False),
     ("my nose is stuffed and i can barely breathe and my chest is tight", "barely breathe", "breathing", True),
     ("my nose is stuffed and i can barely breathe since the botox", "barely breathe", "breathing", True),
+    # Better off without one at a task, not in one's life (2026-12-03).
+    ("the team would be better off without me at the meeting", "better off without me", "self_harm", False),
+    ("they'd be better off without me on the project lol", "better off without me", "self_harm", False),
+    ("everyone would be better off without me", "better off without me", "self_harm", True),
+    ("my kids would be better off without me in their lives", "better off without me", "self_harm", True),
 ])
 def test_the_seventh_round_context_rules(text, phrase, value, counts):
     level = "crisis" if value == "self_harm" else "emergency"
