@@ -1127,3 +1127,17 @@ def test_the_fourteenth_round_patterns_capture_a_category_not_a_sentence(text, l
 ])
 def test_the_fifteenth_round_patterns_capture_a_category_not_a_sentence(text, level):
     assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
+
+
+def test_the_patterns_are_written_in_lower_case_as_the_folded_text_they_read():
+    # They are compiled without re.IGNORECASE (nlu_components/red_flags.py, load_patterns):
+    # an upper-case letter outside an escape ("\\W", "\\U0001F602") would never match.
+    import re as regex
+
+    from common.paths import ROOT
+
+    for name in ("red_flag_patterns.yml", "red_flag_patterns_es.yml"):
+        for line in (ROOT / "spacy_pipeline" / "lexicon" / name).read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("- "):
+                unescaped = regex.sub(r"\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|.)", "", line)
+                assert unescaped == unescaped.lower(), line
