@@ -29,9 +29,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 
 EXTRACTOR = "CanonicalSpacyEntityExtractor"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\((\w+)\)")
@@ -45,7 +45,7 @@ def data_files(root: Path) -> Dict[str, List[Path]]:
 
 
 def examples_in(text: str, language: str) -> List[Example]:
-    content = yaml.safe_load(text) or {}
+    content = yaml_files.safe_load(text) or {}
     found = []
     for item in content.get("nlu", []):
         if "intent" in item:

@@ -37,6 +37,7 @@ from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 from bench import report, servers
 from bench.load import INTENT_SCRIPTS, TEXT_SCRIPTS, run_load
 from common.paths import ROOT
+from common import yaml_files
 
 PROJECT_CONFIG = ROOT / "config.yml"
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "default_config.yml"
@@ -133,7 +134,7 @@ def write_default_with_epochs(path: Path, epochs: int) -> None:
     import yaml
 
     rasa_dir = Path(importlib.util.find_spec("rasa").submodule_search_locations[0])
-    filled = yaml.safe_load((rasa_dir / "engine" / "recipes" / "config_files"
+    filled = yaml_files.safe_load((rasa_dir / "engine" / "recipes" / "config_files"
                              / "default_config.yml").read_text())
     for component in filled["pipeline"] + filled["policies"]:
         if "epochs" in component:

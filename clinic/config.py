@@ -17,6 +17,7 @@ from pydantic import BaseModel, EmailStr, Field, ValidationError, root_validator
 from clinic.hours import BookingWindow, OpeningHours
 from clinic.texts import ClinicText, as_wording, check_clinic_text, in_language  # noqa: F401 (in_language: for the actions)
 from common.languages import ENGLISH, LANGUAGES
+from common import yaml_files
 
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent / "clinic.yml"
 MESSAGES_FILE = DEFAULT_CLINIC_FILE.parent / "messages.yml"
@@ -252,11 +253,11 @@ def messages(language: str = "en") -> Dict:
     clinic/messages_es.yml). Any key the language's file lacks (or the whole file)
     comes from the English one, so a missing translation is said in English,
     never a crash. Each text is a clinic.texts.Wording: fill it with .format()."""
-    english = as_wording(yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8")))
+    english = as_wording(yaml_files.safe_load(MESSAGES_FILE.read_text(encoding="utf-8")))
     path = MESSAGES_FILES.get(language, MESSAGES_FILE)
     if path == MESSAGES_FILE or not path.exists():
         return english
-    return with_fallback(as_wording(yaml.safe_load(path.read_text(encoding="utf-8")) or {}), english)
+    return with_fallback(as_wording(yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}), english)
 
 
 def with_fallback(wording: object, fallback: object) -> object:
@@ -276,7 +277,7 @@ def clinic_file_path() -> Path:
 @lru_cache(maxsize=None)
 def load_clinic(path: Path) -> Clinic:
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml_files.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ClinicFileError(f"clinic file not found: {path}") from None
     except yaml.YAMLError as error:

@@ -13,13 +13,14 @@ from pathlib import Path
 import yaml
 
 from common.paths import ROOT, VAR
+from common import yaml_files
 from connectors.settings import enabled_channels, start_up_notes
 
 
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else VAR / "credentials.yml"
-    base = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    base = yaml_files.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     try:
         channels = enabled_channels(os.environ)
     except ValueError as problem:

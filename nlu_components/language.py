@@ -25,7 +25,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Pattern, Text, Tuple
 
-import yaml
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -36,6 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from common.languages import ENGLISH, LANGUAGES, SPANISH
 from common.paths import ROOT
+from common import yaml_files
 
 LANGUAGE_ENTITY = "language"
 REQUESTS_FILE = ROOT / "spacy_pipeline" / "lexicon" / "language_request_patterns.yml"
@@ -85,7 +85,7 @@ def words(text: Text) -> List[Text]:
 
 @lru_cache(maxsize=1)
 def request_patterns(path: Path = REQUESTS_FILE) -> List[Tuple[Text, Pattern]]:
-    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
     return [(language, re.compile(pattern, re.I))
             for language, patterns in content.items() for pattern in patterns or []]
 

@@ -27,7 +27,6 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Text, Tuple
 
-import yaml
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -37,6 +36,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from common.text import fold
+from common import yaml_files
 from nlu_components import safety_notes
 
 RED_FLAG_ENTITY = "red_flag"
@@ -626,7 +626,7 @@ def load_patterns(path: Path) -> List[Tuple[Text, Pattern]]:
     are written in lower case and read folded text (lower case), so they are compiled
     without re.IGNORECASE: a third faster, the same matches (a thousand patterns run on
     every message)."""
-    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
     return [(category, re.compile(pattern))
             for category, patterns in content.items() for pattern in patterns or []]
 

@@ -19,13 +19,13 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 from common.languages import DEFAULT_LANGUAGE, LANGUAGE_SLOT, SPANISH, language_or_default
 from common.paths import ROOT
+from common import yaml_files
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ Responses = Dict[Text, List[Dict[Text, Any]]]
 
 def load_responses(path: Path) -> Responses:
     """The `responses:` of a file laid out like domain.yml's."""
-    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
     responses = content.get("responses") or {}
     if not isinstance(responses, dict):
         raise ValueError(f"{path}: `responses:` must map response names to variations")

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Dict, Iterable, List
 
 import spacy
-import yaml
 from spacy.language import Language
 
 from common.paths import ROOT
+from common import yaml_files
 from spacy_pipeline import typos
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
@@ -35,7 +35,7 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[st
     for path in sorted(lexicon_dir.glob("*.yml")):
         if "_patterns" in path.stem:
             continue  # regular expressions, read by the red-flag guard and the language detector
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
         for label, values in content.items():
             for canonical, phrases in (values or {}).items():
                 if not phrases:
@@ -50,7 +50,7 @@ def clinic_location_lexicon(clinic_file: Path = CLINIC_FILE) -> Dict[str, Dict[s
     """Location names from the clinic file, so "the Back Bay office" fills `location`."""
     if not clinic_file.exists():
         return {}
-    clinic = yaml.safe_load(clinic_file.read_text(encoding="utf-8")) or {}
+    clinic = yaml_files.safe_load(clinic_file.read_text(encoding="utf-8")) or {}
     return {
         "location": {
             location["id"]: [location["name"], location["id"].replace("_", " ")]

@@ -27,9 +27,9 @@ from functools import lru_cache
 from itertools import product
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 
 DOMAIN_FILE = ROOT / "domain.yml"
 MESSAGES_FILE = ROOT / "clinic" / "messages.yml"
@@ -87,7 +87,7 @@ def options_text(titles: List[str]) -> str:
 
 
 def load_yaml(path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml_files.safe_load(path.read_text(encoding="utf-8"))
 
 
 def variation_label(name: str, variation: Dict[str, Any]) -> str:

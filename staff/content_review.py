@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 
 DOMAIN_FILE = ROOT / "domain.yml"
 REVIEW_FILE = ROOT / "content-review.yml"
@@ -24,7 +24,7 @@ SPANISH_FILE = ROOT / "content" / "es" / "responses.yml"
 
 
 def load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml_files.safe_load(path.read_text(encoding="utf-8"))
 
 
 def medical_responses(

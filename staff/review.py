@@ -29,9 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set
 
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from staff.report_metrics import normalise
 from staff.report_data import (PLACEHOLDERS, Conversation, load_conversations, parse_day,
                                redact, reporting_window, tracker_store_url)
@@ -56,7 +56,7 @@ def training_texts(data_dir: Path) -> Set[str]:
     """Every example text already in the NLU training data, normalised like the report's groups."""
     texts: Set[str] = set()
     for path in sorted(data_dir.rglob("*.yml")):
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in content.get("nlu") or []:
             examples = block.get("examples")
             if isinstance(examples, str):
@@ -73,7 +73,7 @@ def strip_annotations(text: str) -> str:
 
 
 def domain_intents(domain_file: Path) -> Set[str]:
-    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    domain = yaml_files.safe_load(domain_file.read_text(encoding="utf-8")) or {}
     return {next(iter(i)) if isinstance(i, dict) else i for i in domain.get("intents") or []}
 
 

@@ -33,6 +33,7 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 from clinic import config as clinic_config  # noqa: E402
+from common import yaml_files  # noqa: E402
 from local_services.postgres import (  # noqa: E402
     NOT_INSTALLED, PostgresUnavailable, create_database, find_postgres_bin, running_postgres,
 )
@@ -274,7 +275,7 @@ def trained_agent():
 def clinic_file(monkeypatch, tmp_path):
     """Point the actions at an edited copy of the sample clinic."""
     def write(change):
-        content = yaml.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text())
+        content = yaml_files.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text())
         change(content)
         path = tmp_path / "clinic.yml"
         path.write_text(yaml.safe_dump(content))

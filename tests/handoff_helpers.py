@@ -24,6 +24,7 @@ import yaml
 from clinic import config as clinic_config
 from common.key_files import read_or_create_key_file
 from common.paths import ROOT
+from common import yaml_files
 from local_services.processes import base_env
 from tests.servers import PYTHON
 
@@ -33,7 +34,7 @@ STAFF_PASSWORD = "correct horse battery staple"
 
 def clinic_with_staff_hours(path: Path, hours: str, wait_timeout_minutes: float = 10) -> Path:
     """A copy of the sample clinic file whose locations all have these staff hours every day."""
-    content = yaml.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text(encoding="utf-8"))
+    content = yaml_files.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text(encoding="utf-8"))
     for location in content["locations"]:
         location["staff_hours"] = {day: hours for day in WEEKDAYS}
     content["handoff"] = {"usual_reply_minutes": 5, "wait_timeout_minutes": wait_timeout_minutes}

@@ -2,7 +2,7 @@
 import asyncio
 
 import pytest
-import yaml
+from common import yaml_files
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -11,7 +11,7 @@ from tests.servers import ROOT
 
 pytestmark = pytest.mark.unit
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+DOMAIN = yaml_files.safe_load((ROOT / "domain.yml").read_text())
 
 
 def test_session_start_loads_the_clinics_contact_into_slots(clinic_file):

@@ -8,12 +8,13 @@ import yaml
 from clinic import config as clinic_config
 from clinic.config import ClinicFileError, parse_clinic
 from common.paths import ROOT
+from common import yaml_files
 from local_services.processes import base_env, free_port
 from tests.servers import action_server_command
 
 pytestmark = pytest.mark.unit
 
-SAMPLE = yaml.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text())
+SAMPLE = yaml_files.safe_load(clinic_config.DEFAULT_CLINIC_FILE.read_text())
 
 
 def broken(change) -> dict:

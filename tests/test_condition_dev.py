@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Dict, List, Set
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from spacy_pipeline.build import build_pipeline
 from spacy_pipeline.everyday_mentions import without_everyday_mentions
 from spacy_pipeline.typos import ConditionTypos
@@ -43,7 +43,7 @@ LOOK_ALIKE_FALSE_POSITIVES_CEILING = 3
 
 
 def load_set(path: Path = CONDITION_DEV) -> List[Dict[str, object]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+    return yaml_files.safe_load(path.read_text(encoding="utf-8"))["messages"]
 
 
 def expected_values(message: Dict[str, object]) -> Set[str]:

@@ -13,6 +13,7 @@ tests/condition_dev2_score.py (`python -m tests.condition_dev2_score --misses`).
 import pytest
 
 from common.paths import ROOT
+from common import yaml_files
 from tests.condition_dev2_score import (dev2_messages, load_messages, make_typos, score,
                                         training_messages, training_texts)
 
@@ -78,11 +79,10 @@ def test_the_set_is_large_enough_bilingual_and_not_in_the_training_data():
 
 
 def test_intents_are_the_domains(dev2):
-    import yaml
     from rasa.shared.nlu.training_data.loading import load_data
 
     intents = {i if isinstance(i, str) else next(iter(i))
-               for i in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]}
+               for i in yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]}
     used = {e.get("intent") for e in load_data(str(ROOT / "tests" / "condition_dev2.yml")).intent_examples}
     assert used <= intents, used - intents
 

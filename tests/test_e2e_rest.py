@@ -1,16 +1,16 @@
 """End to end: real Rasa server + real action server on loopback, over REST."""
 import pytest
 import requests
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from tests.servers import Patient
 
 pytestmark = pytest.mark.e2e
 
 FOLLOW_UP_PAYLOADS = {"/ask_duration", "/ask_onset", "/ask_frequency", "/ask_pain",
                       "/ask_side_effects", "/ask_insurance"}
-CLINIC = yaml.safe_load((ROOT / "clinic" / "clinic.yml").read_text())
+CLINIC = yaml_files.safe_load((ROOT / "clinic" / "clinic.yml").read_text())
 
 
 def test_answers_a_condition_question_with_status_and_source(patient: Patient):

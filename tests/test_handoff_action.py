@@ -154,10 +154,10 @@ def test_a_database_failure_is_said_plainly_with_the_phone_number(tmp_path, monk
 # The clinic file
 # ---------------------------------------------------------------------------
 def clinic_with(**location_changes):
-    import yaml
+    from common import yaml_files
     from clinic.config import DEFAULT_CLINIC_FILE
 
-    content = yaml.safe_load(DEFAULT_CLINIC_FILE.read_text())
+    content = yaml_files.safe_load(DEFAULT_CLINIC_FILE.read_text())
     content["locations"][0].update(location_changes)
     return content
 

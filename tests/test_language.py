@@ -8,7 +8,7 @@ used to tune the detector.
 import asyncio
 
 import pytest
-import yaml
+from common import yaml_files
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,7 +20,7 @@ from tests.servers import ROOT
 
 pytestmark = pytest.mark.unit
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+DOMAIN = yaml_files.safe_load((ROOT / "domain.yml").read_text())
 
 
 # Short replies, names and places say nothing about the conversation's language.

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 import requests
-import yaml
+from common import yaml_files
 
 from clinic.config import messages
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.system, pytest.mark.xdist_group("make-run")]
 
 
 def test_make_run_points_rasa_at_the_action_port_it_was_given(deployed):
-    endpoints = yaml.safe_load(deployed.endpoints.read_text())
+    endpoints = yaml_files.safe_load(deployed.endpoints.read_text())
     assert endpoints["action_endpoint"]["url"] == f"http://127.0.0.1:{deployed.action_port}/webhook"
 
 

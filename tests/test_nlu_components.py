@@ -105,10 +105,10 @@ def test_otherwise_the_classification_stands(intent, entities):
 
 
 def test_the_condition_questions_are_the_ones_the_domain_maps_to_a_condition():
-    import yaml
+    from common import yaml_files
     from common.paths import ROOT
 
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     mapped = {m["intent"]: m["value"] for m in domain["slots"]["condition"]["mappings"]
               if m.get("type") == "from_intent"}
     assert NamedConditionWins.get_default_config()["condition_intents"] == mapped

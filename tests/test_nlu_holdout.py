@@ -22,10 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from common.paths import ROOT
+from common import yaml_files
 from tests.condition_dev2_score import training_texts
 from tests.servers import MODEL
 
@@ -98,7 +98,7 @@ def test_the_realistic_set_covers_every_question_intent_and_condition():
     examples = load_data(str(REALISTIC)).intent_examples
     intents = {m.get("intent") for m in examples}
     # The set annotates the words patients use; the lexicon names their condition.
-    lexicon = yaml.safe_load((ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml").read_text())
+    lexicon = yaml_files.safe_load((ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml").read_text())
     canonical = {phrase.lower(): name for name, phrases in lexicon["condition"].items()
                  for phrase in phrases}
     conditions = {canonical.get(e["value"].lower()) for m in examples

@@ -10,9 +10,9 @@ import re
 import statistics
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from staff.content_check import (
     action_messages, as_read, domain_texts, message_texts, patient_texts, reading_grade,
 )
@@ -53,10 +53,10 @@ def test_a_text_is_read_as_the_patient_sees_it():
 
 
 def test_every_kind_of_patient_text_is_measured():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    domain = yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
     variations = sum(1 for variations in domain.values() for v in variations if v.get("text"))
     assert len([t for t in domain_texts() if t.kind == "message"]) == variations
-    messages = yaml.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
+    messages = yaml_files.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
     measured = " ".join(t.name for t in message_texts())
     for section, entries in messages.items():
         for key in entries:
@@ -79,7 +79,7 @@ def test_each_text_is_at_most_grade_8(text):
 
 
 def test_the_median_is_at_most_grade_7():
-    medical_names = {name for name in yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]}
+    medical_names = {name for name in yaml_files.safe_load((ROOT / "domain.yml").read_text())["responses"]}
     every = [GRADES[(t.name, t.text)] for t in MESSAGES]
     medical = [GRADES[(t.name, t.text)] for t in MESSAGES if t.name.split("[")[0] in medical_names]
     assert statistics.median(every) <= MAX_MEDIAN

@@ -22,9 +22,9 @@ from typing import Dict, List, Tuple
 
 import pytest
 import requests
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from tests.rasa_checks import parse_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,7 +44,7 @@ FAULT_APOLOGY = ("something went wrong on our side", "algo falló de nuestro lad
 
 def example_texts(path: Path) -> List[str]:
     texts = []
-    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+    for block in yaml_files.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
         for line in (block.get("examples") or "").splitlines():
             if line.strip().startswith("- "):
                 texts.append(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip()[2:]))
@@ -54,7 +54,7 @@ def example_texts(path: Path) -> List[str]:
 def every_message() -> List[str]:
     texts = [text for path in NLU_FILES for text in example_texts(path)]
     texts += [m["text"] for path in SAFETY_FILES
-              for m in yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]]
+              for m in yaml_files.safe_load(path.read_text(encoding="utf-8"))["messages"]]
     return texts
 
 

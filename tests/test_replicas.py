@@ -19,11 +19,11 @@ import pytest
 import redis
 import requests
 import sqlalchemy as sa
-import yaml
 
 from actions.storage import BookingStore
 from clinic.config import messages
 from common.paths import ROOT
+from common import yaml_files
 from tests.booking import a_bookable_wednesday, reference_in
 from tests.handoff_helpers import conversation_key
 from tests.platforms import QUESTION, Telegram, about_migraine
@@ -33,7 +33,7 @@ from tests.servers import Patient
 # The replicas (tests/replicas.py) are shared with tests/test_handoff_replicas.py.
 pytestmark = [pytest.mark.system, pytest.mark.xdist_group("replicas")]
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 def _plain(text: str) -> str:

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
-import yaml
 
 from clinic.config import current_clinic
 from common.paths import ROOT
+from common import yaml_files
 from local_services.processes import base_env
 from staff.report_data import HIDDEN_TEXT, redact
 from tests.booking import a_bookable_wednesday
@@ -368,7 +368,7 @@ def test_the_page_is_self_contained_and_opens_without_errors(report, browser):
 
 def test_review_lists_the_unanswered_texts_under_guessed_intents(review):
     content = review.read_text(encoding="utf-8")
-    data = yaml.safe_load(content)
+    data = yaml_files.safe_load(content)
     assert data["version"] == "3.1"
     examples = {line[2:]: block["intent"] for block in data["nlu"] for line in block["examples"].splitlines()}
     assert set(examples) == {"xqzv plorth", "blorf", "purple monkey dishwasher",

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
-import yaml
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from common.paths import ROOT
+from common import yaml_files
 from local_services.processes import base_env
 from tests.rasa_checks import validate_data
 
@@ -90,7 +90,7 @@ def validate_with(export_text: str, work: Path) -> Tuple[bool, List[str]]:
 
 
 def examples(export: Path) -> Dict[str, str]:
-    data = yaml.safe_load(export.read_text(encoding="utf-8"))
+    data = yaml_files.safe_load(export.read_text(encoding="utf-8"))
     assert data["version"] == "3.1"
     return {line[2:]: block["intent"] for block in data["nlu"] for line in block["examples"].splitlines()}
 

@@ -7,17 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 
 pytestmark = pytest.mark.unit
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = DOMAIN["responses"]
-CLINIC = yaml.safe_load((ROOT / "clinic" / "clinic.yml").read_text(encoding="utf-8"))
-MESSAGES = yaml.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
-LEXICON = yaml.safe_load((ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml").read_text(encoding="utf-8"))
+CLINIC = yaml_files.safe_load((ROOT / "clinic" / "clinic.yml").read_text(encoding="utf-8"))
+MESSAGES = yaml_files.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
+LEXICON = yaml_files.safe_load((ROOT / "spacy_pipeline" / "lexicon" / "conditions.yml").read_text(encoding="utf-8"))
 
 # The boxed warning's signs that the effect has spread (FDA label), and where to turn.
 SPREAD_SIGNS = {

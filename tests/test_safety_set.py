@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from nlu_components import safety_notes
 from tests.condition_dev2_score import training_texts
 from tests.rasa_checks import parse_all
@@ -54,7 +54,7 @@ FIRST_ANSWER = {
 
 
 def load_set(path: Path) -> List[Dict[str, str]]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+    return yaml_files.safe_load(path.read_text(encoding="utf-8"))["messages"]
 
 
 def first_answers(agent, messages: List[Dict[str, str]]) -> List[Dict[str, object]]:

@@ -52,7 +52,8 @@ def a_copy_of_what_the_start_script_reads(tmp_path: Path, review: dict) -> Path:
     for folder in ("deploy", "staff", "common", "content/es"):
         (tmp_path / folder).mkdir(parents=True)
     shutil.copy2(ROOT / "deploy" / "run-assistant", tmp_path / "deploy")
-    for module in ("staff/__init__.py", "staff/content_review.py", "common/__init__.py", "common/paths.py"):
+    for module in ("staff/__init__.py", "staff/content_review.py", "common/__init__.py", "common/paths.py",
+                   "common/yaml_files.py"):
         if (ROOT / module).exists():
             shutil.copy2(ROOT / module, tmp_path / module)
     shutil.copy2(ROOT / "domain.yml", tmp_path / "domain.yml")

@@ -10,9 +10,9 @@ import asyncio
 from typing import Any, Dict, List
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from connectors import twilio
 from staff.content_check import (
     SMS_CHANNEL, action_messages, is_gsm7, non_gsm7_characters, slot_combinations, sms_answers, sms_body,
@@ -22,7 +22,7 @@ from staff.content_check import (
 pytestmark = pytest.mark.unit
 
 MAX_SEGMENTS = 3
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml_files.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 # --- The segment rules, on texts worked out by hand -----------------------------------

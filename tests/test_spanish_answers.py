@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from common import yaml_files
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
@@ -103,7 +104,7 @@ def test_the_generator_reads_the_tracker_language(tmp_path):
 
 def test_the_clinics_spanish_responses_cover_every_response():
     """The clinic's own Spanish file (content/es/responses.yml) answers every response."""
-    spanish = yaml.safe_load((ROOT / "content" / "es" / "responses.yml").read_text(encoding="utf-8"))
+    spanish = yaml_files.safe_load((ROOT / "content" / "es" / "responses.yml").read_text(encoding="utf-8"))
     assert set(DOMAIN.responses) <= set(spanish["responses"])
 
 
@@ -115,8 +116,8 @@ def test_clinic_messages_in_spanish_have_every_english_key():
         return {f"{prefix}{k}" for k, v in tree.items()} | {
             key for k, v in tree.items() if isinstance(v, dict) for key in keys(v, f"{prefix}{k}.")}
 
-    english = yaml.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
-    spanish = yaml.safe_load((ROOT / "clinic" / "messages_es.yml").read_text(encoding="utf-8"))
+    english = yaml_files.safe_load((ROOT / "clinic" / "messages.yml").read_text(encoding="utf-8"))
+    spanish = yaml_files.safe_load((ROOT / "clinic" / "messages_es.yml").read_text(encoding="utf-8"))
     assert keys(english) - keys(spanish) == set()
     assert messages("es")["booking"]["ask_patient_name"] != english["booking"]["ask_patient_name"]
     assert messages("fr") == english

@@ -14,9 +14,9 @@ import unicodedata
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-import yaml
 
 from common.paths import ROOT
+from common import yaml_files
 from staff.content_check import is_gsm7, non_gsm7_characters, sms_segments
 from staff.content_check_es import patient_texts, reading_ease, sms_answers, sms_body
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.unit
 
 
 def load(path: str) -> Any:
-    return yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+    return yaml_files.safe_load((ROOT / path).read_text(encoding="utf-8"))
 
 
 ENGLISH = load("domain.yml")["responses"]
@@ -309,7 +309,7 @@ def examples(paths) -> Dict[str, List[str]]:
     """{intent: [example as written, annotations included]}"""
     found: Dict[str, List[str]] = {}
     for path in paths:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml_files.safe_load(path.read_text(encoding="utf-8"))
         assert str(content["version"]) == "3.1", path
         for item in content["nlu"]:
             if "intent" in item:

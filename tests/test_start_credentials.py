@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-import yaml
+from common import yaml_files
 
 from tests.servers import ROOT
 
@@ -23,7 +23,7 @@ def write_credentials(tmp_path, env):
 def test_without_secrets_only_rest_the_widget_and_the_staff_inbox(tmp_path):
     result, target = write_credentials(tmp_path, {})
     assert result.returncode == 0, result.stderr
-    assert set(yaml.safe_load(target.read_text())) == {
+    assert set(yaml_files.safe_load(target.read_text())) == {
         "connectors.rest.SourcedRestInput", "connectors.widget.WidgetInput", "handoff.inbox.StaffInboxInput"}
 
 
