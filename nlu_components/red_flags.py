@@ -125,6 +125,10 @@ HYPOTHETICAL = re.compile(
     r"(?:me|le|te) (?:puede|pueden|podria|podrian) (?:dar|causar|provocar)|(?:can|could|would|will|might) (?:it|that|this|botox) give (?:me|him|her)|"
     r"que pasa si|que (?:hago|hacer|debo hacer) si|y si|si me|si se (?:me|le)|si mi|si le|si tengo|si tuviera|en caso de|antes de|por si|como se si|"
     r"como sabria si)\b", re.I)
+# "Is it dangerous if it spreads and I can't breathe?", "¿es peligroso si se riega y no
+# puedo respirar?": the whole sentence is the "if" (sixteenth round).
+DANGEROUS_IF = re.compile(r"\b(?:is it|would it be|could it be|es|seria|puede ser) (?:dangerous|peligroso) (?:if|si)\b")
+SENTENCE_BREAK = re.compile(r"[.!?¿¡\n]")
 # Something happening now or since a treatment: then it is a report, whatever else.
 HAPPENING = re.compile(
     r"\b(?:since(?! forever| i was (?:a )?(?:kid|child|little|young|baby|teen\w*)| childhood)|"
@@ -431,8 +435,11 @@ TREATMENT = (r"(?:injections?|injected|shots?|botox|botulinum|treatments?|treate
              r"procedure|appointment|dysport|xeomin|needles?|session|"
              r"inyeccion|inyecciones|inyectaron|inyectado|inyectada|piquetes?|pinchazos?|botulinica|"
              r"tratamiento|aplicacion|aplicaron|pusieron|cita|sesion|procedimiento|agujas?)")
+# A treatment asked about is not one that was given: "since the bell's palsy, can botox help?".
+NOT_ASKED_ABOUT = "".join(f"(?<!{word} )" for word in (
+    "can", "could", "will", "would", "does", "should", "puede", "podria", "sirve"))
 AFTER_A_TREATMENT = re.compile(
-    rf"\b(?:since(?! forever)|after|following|from|desde(?! siempre)|despues de|despues del|tras|luego de|luego del)\b[^.!?\n]{{0,50}}\b{TREATMENT}\b"
+    rf"\b(?:since(?! forever)|after|following|from|desde(?! siempre)|despues de|despues del|tras|luego de|luego del)\b[^.!?\n]{{0,50}}\b{NOT_ASKED_ABOUT}{TREATMENT}\b"
     rf"|\b{TREATMENT}\b[^.!?\n]{{0,50}}\b(?:ago|yesterday|last week|this morning|now|"
     rf"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     rf"hace|ayer|la semana pasada|esta manana|ahora|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo))\b"
@@ -497,7 +504,7 @@ def asks_about_a_risk(text: Text, start: int, end: int) -> bool:
     if HAPPENING.search(text):
         return False
     clause = clause_around(text, start, end)
-    if HYPOTHETICAL.search(clause):
+    if HYPOTHETICAL.search(clause) or DANGEROUS_IF.search(SENTENCE_BREAK.split(text[:start])[-1]):
         return True
     return bool(RISK_QUESTION.search(clause)) and not PERSONAL.search(clause)
 

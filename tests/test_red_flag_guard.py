@@ -1129,6 +1129,73 @@ def test_the_fifteenth_round_patterns_capture_a_category_not_a_sentence(text, le
     assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
 
 
+@pytest.mark.parametrize("text, level", [
+    # The sixteenth round's patterns (tests/safety_dev14.yml: goodbyes, plans and means said
+    # in passing, 40% Spanish), each tried on other wordings ...
+    ("i've got a noose in the garage", "crisis"),
+    ("there's a rope in the basement and i keep thinking about it", "crisis"),
+    ("please take my dog, i won't be around after friday", "crisis"),
+    ("i'm sorry i couldn't get better for you all", "crisis"),
+    ("soon nobody will have to deal with me ever again", "crisis"),
+    ("she says she's just dead weight to us", "crisis"),
+    ("i know how i'm going to end it", "crisis"),
+    ("been hoarding my mom's hydrocodone", "crisis"),
+    ("i'm standing on the overpass right now", "crisis"),
+    ("look after the kids for me, sorry for everything", "crisis"),
+    ("i have made my decision and it wasn't anyone's fault", "crisis"),
+    ("i looked up how many of my sleeping pills would be lethal", "crisis"),
+    ("how much insulin is fatal if you take it on purpose", "crisis"),
+    ("i don't think i can keep living like this", "crisis"),
+    ("the pills are on the table and i keep staring at them", "crisis"),
+    ("i'm done. tonight is it.", "crisis"),
+    ("if the botox doesn't help she has a plan", "crisis"),
+    ("i won't be here for the next visit, i've made peace with that", "crisis"),
+    ("i wrote down who gets the cat", "crisis"),
+    ("busco cuantas pastillas hacen falta para no despertar", "crisis"),
+    ("si esto no me funciona ya tengo todo pensado", "crisis"),
+    ("hay una cuerda en mi closet", "crisis"),
+    ("cuiden a mi perro, yo ya no voy a estar.", "crisis"),
+    ("perdonen por todo, cuidense mucho", "crisis"),
+    ("ya no voy a ser una carga por mucho tiempo", "crisis"),
+    ("tengo las pastillas guardadas en el cajon", "crisis"),
+    ("estuve leyendo maneras de morir sin dolor", "crisis"),
+    ("quiero desaparecer y que nadie me busque", "crisis"),
+    ("ya investigue como hacerlo y tengo la fecha", "crisis"),
+    ("mi abuelo dice que esta listo para irse con mi abuela", "crisis"),
+    ("ya lo tengo decidido, les deje una carta", "crisis"),
+    ("si me tomo todas las pastillas de golpe me duele?", "crisis"),
+    ("me silba el pecho cuando respiro desde la inyeccion", "emergency"),
+    ("no puede ni tragar desde ayer", "emergency"),
+    ("since the botox my forearm is getting weaker", "after_treatment"),
+    ("after the injections her eye won't close all the way", "after_treatment"),
+    # ... and look-alikes that share their words.
+    ("there's a rope swing in our yard", None),
+    ("i've got a rope for the boat trip", None),
+    ("i won't be around after friday, i'm on a work trip", None),
+    ("sorry i couldn't get better pictures of the rash", None),
+    ("nobody wants to deal with me at the insurance office", None),
+    ("i figured out how to stop the sweating on my own", None),
+    ("i was standing at the bridge waiting for the bus", None),
+    ("i looked up what dose of botox is used for migraine", None),
+    ("is it lethal? not on purpose, i mean by mistake", None),
+    ("i don't think i'm going to keep fighting with the insurance", None),
+    ("tonight is it possible to book?", None),
+    ("if the botox doesn't work what is the plan b", None),
+    ("who gets the dog after the divorce is still a fight", None),
+    ("ya no voy a estar en la ciudad el lunes", None),
+    ("si no funciona el botox que otro plan hay", None),
+    ("perdon por la hora, gracias", None),
+    ("puedo tomar las pastillas juntas con el botox?", None),
+    ("me quiero ir para siempre de esta ciudad tan cara", None),
+    ("is it dangerous if it spreads and i can't breathe?", None),
+    ("es peligroso si se riega el botox y no puedo respirar?", None),
+    ("my eye won't close fully since the bell's palsy, can botox help?", None),
+    ("my hands are weak from arthritis, can i still get the sweating shots", None),
+])
+def test_the_sixteenth_round_patterns_capture_a_category_not_a_sentence(text, level):
+    assert intent_after_the_guard(text) == INTENT_PUT_FIRST[level]
+
+
 def test_the_patterns_are_written_in_lower_case_as_the_folded_text_they_read():
     # They are compiled without re.IGNORECASE (nlu_components/red_flags.py, load_patterns):
     # an upper-case letter outside an escape ("\\W", "\\U0001F602") would never match.
