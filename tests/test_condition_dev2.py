@@ -1,7 +1,8 @@
 """The `condition` entity scored BY TOKEN, as Rasa scores entities, on
 tests/condition_dev2.yml (messages written fresh in patients' style, English and
 Spanish, with look-alikes that name no condition), on tests/condition_dev3_es.yml and
-tests/condition_dev4_es.yml (the same in Spanish, mostly naming a condition) and on the
+tests/condition_dev4_es.yml and tests/condition_dev5_es.yml (the same in Spanish, mostly
+naming a condition) and on the
 training data: every token
 of an annotated `[...](condition)` span that the entity ruler (with the typo check) does
 not cover is a false negative, every covered token outside a span a false positive.
@@ -26,8 +27,9 @@ pytestmark = pytest.mark.unit
 # An everyday sweat, nerves about the visit, a headache that came on once or asked about as
 # a side effect (spacy_pipeline/everyday_mentions.py, 2026-12-03): en P 0.994 F1 0.997, es
 # P 0.986 F1 0.993.
-DEV2_PRECISION_FLOOR = {"en": 0.994, "es": 0.986}
-DEV2_F1_FLOOR = {"en": 0.997, "es": 0.993}
+# "con aura" outside the name (2026-12-03): es P 1.0 F1 1.0.
+DEV2_PRECISION_FLOOR = {"en": 0.994, "es": 1.0}
+DEV2_F1_FLOOR = {"en": 0.997, "es": 1.0}
 # condition_dev3_es after its round (2026-12-03): P 0.929 F1 0.929 (before: P 0.919 F1 0.857);
 # P 0.974 F1 0.951 once a single headache with its day or cause is dropped.
 # P 0.981 F1 0.954 with the everyday mentions.
@@ -39,9 +41,21 @@ CONDITION_DEV3_ES = ROOT / "tests" / "condition_dev3_es.yml"
 # on once, accents the lexicon writes elsewhere, "espasmo hemi facial"): P 0.982 R 1.0 F1
 # 0.991, optimistic, as the changes were chosen from its misses. Left: three annotation
 # choices ("me truena la mandíbula", "estrabismo en adultos", a verb and its noun).
-DEV4_ES_PRECISION_FLOOR = 0.982
-DEV4_ES_F1_FLOOR = 0.991
+# With "con aura" and "en adultos" outside the name, as the development sets annotate them
+# (2026-12-03): P 0.987 F1 0.993.
+DEV4_ES_PRECISION_FLOOR = 0.987
+DEV4_ES_F1_FLOOR = 0.993
 CONDITION_DEV4_ES = ROOT / "tests" / "condition_dev4_es.yml"
+# condition_dev5_es (written blind to the lexicon, 2026-12-03), scored once before its round:
+# P 0.949 R 0.964 F1 0.957 (fp 20, fn 14). After it (DTM and the full name of the joint,
+# "blefaroespasmo benigno esencial", one eye closing by itself, "estrabismo paralítico" and
+# "infantil", "suden"; "con aura", "sin aura" and "en adultos" left outside the name):
+# P 0.970 R 1.0 F1 0.985, optimistic, as the changes were chosen from its misses. Left:
+# "me truena la mandíbula" and "espasmos en la cara" (the lexicon's choices), the sweat
+# itself, needle nerves, a headache from the injection.
+DEV5_ES_PRECISION_FLOOR = 0.970
+DEV5_ES_F1_FLOOR = 0.985
+CONDITION_DEV5_ES = ROOT / "tests" / "condition_dev5_es.yml"
 # Training data: en P 0.977 F1 0.988, es P 0.996 F1 0.998; en P 0.982 F1 0.991, es P 0.997
 # after the rounds of 2026-12-03.
 TRAINING_PRECISION_FLOOR = {"en": 0.982, "es": 0.996}
@@ -107,7 +121,8 @@ def test_condition_tokens_on_the_training_data(typos, language):
 @pytest.mark.parametrize("path, precision_floor, f1_floor", [
     (CONDITION_DEV3_ES, DEV3_ES_PRECISION_FLOOR, DEV3_ES_F1_FLOOR),
     (CONDITION_DEV4_ES, DEV4_ES_PRECISION_FLOOR, DEV4_ES_F1_FLOOR),
-], ids=["dev3_es", "dev4_es"])
+    (CONDITION_DEV5_ES, DEV5_ES_PRECISION_FLOOR, DEV5_ES_F1_FLOOR),
+], ids=["dev3_es", "dev4_es", "dev5_es"])
 def test_condition_tokens_on_the_spanish_development_sets(typos, path, precision_floor, f1_floor):
     messages = load_messages(path, "es")
     texts = {m["text"].strip().lower() for m in messages}
