@@ -11,7 +11,7 @@ A single headache is handled the same way (spacy_pipeline/one_time_headache.py).
 import re
 from typing import List
 
-from common.text import fold
+from common.text import fold, stretch_around
 from spacy_pipeline.one_time_headache import without_one_time_headaches
 from spacy_pipeline.typos import Entity
 
@@ -45,9 +45,7 @@ CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|pero|aunque|though)\b")
 
 
 def clause_around(text: str, start: int, end: int) -> str:
-    begin = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-    after = CLAUSE_BREAK.search(text, end)
-    return text[begin:after.start() if after else len(text)]
+    return stretch_around(text, start, end, CLAUSE_BREAK)
 
 
 def is_everyday(text: str, start: int, end: int) -> bool:

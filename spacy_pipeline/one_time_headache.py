@@ -12,7 +12,7 @@ dar dolor de cabeza?"), nor a figure of speech ("the insurance paperwork is a he
 import re
 from typing import List
 
-from common.text import fold
+from common.text import fold, stretch_around
 from spacy_pipeline.typos import Entity
 
 CONDITION = "condition"
@@ -49,9 +49,7 @@ SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
-    begin = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
-    after = SENTENCE_END.search(text, end)
-    return text[begin:after.start() if after else len(text)]
+    return stretch_around(text, start, end, SENTENCE_END)
 
 
 def is_one_time(text: str, start: int, end: int) -> bool:

@@ -268,6 +268,15 @@ def trained_agent():
     return Agent.load(str(MODEL))
 
 
+@pytest.fixture(scope="session")
+def typos():
+    """The repository's spaCy pipeline, built in this process, with the typo check
+    (spacy_pipeline/typos.py): the condition entities without a trained model."""
+    from tests.condition_dev2_score import make_typos
+
+    return make_typos()
+
+
 # ---------------------------------------------------------------------------
 # The clinic file
 # ---------------------------------------------------------------------------

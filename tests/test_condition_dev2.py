@@ -15,8 +15,8 @@ import pytest
 
 from common.paths import ROOT
 from common import yaml_files
-from tests.condition_dev2_score import (dev2_messages, load_messages, make_typos, score,
-                                        training_messages, training_texts)
+from tests.condition_dev2_score import (dev2_messages, load_messages, score, training_messages,
+                                        training_texts)
 
 pytestmark = pytest.mark.unit
 
@@ -60,11 +60,6 @@ CONDITION_DEV5_ES = ROOT / "tests" / "condition_dev5_es.yml"
 # after the rounds of 2026-12-03.
 TRAINING_PRECISION_FLOOR = {"en": 0.982, "es": 0.996}
 TRAINING_F1_FLOOR = {"en": 0.991, "es": 0.998}
-
-
-@pytest.fixture(scope="module")
-def typos():
-    return make_typos()
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,9 @@ nerves about the visit, and (spacy_pipeline/one_time_headache.py) a headache tha
 on once or is asked about as a side effect. Said to be more than that, it still counts."""
 import pytest
 
-from spacy_pipeline.build import build_pipeline
 from spacy_pipeline.everyday_mentions import without_everyday_mentions
-from spacy_pipeline.typos import ConditionTypos
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture(scope="module")
-def typos():
-    return ConditionTypos(build_pipeline())
 
 
 def conditions(typos, text):

@@ -2,16 +2,9 @@
 (spacy_pipeline/one_time_headache.py); a headache said to recur still does."""
 import pytest
 
-from spacy_pipeline.build import build_pipeline
 from spacy_pipeline.one_time_headache import without_one_time_headaches
-from spacy_pipeline.typos import ConditionTypos
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture(scope="module")
-def typos():
-    return ConditionTypos(build_pipeline())
 
 
 def conditions(typos, text):
