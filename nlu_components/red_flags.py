@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from common.text import fold
 from common import yaml_files
 from nlu_components import safety_notes
+from nlu_components.required_literals import Literals, may_match, required_literals
 
 RED_FLAG_ENTITY = "red_flag"
 # "affairs_in_order": giving things away, a will, funeral plans (red_flag_patterns*.yml);
@@ -628,20 +629,26 @@ def level_of(flag: Text) -> Optional[Text]:
     return None
 
 
-def load_patterns(path: Path) -> List[Tuple[Text, Pattern]]:
-    """(category, compiled pattern) for every pattern in the patterns file. The patterns
-    are written in lower case and read folded text (lower case), so they are compiled
-    without re.IGNORECASE: a third faster, the same matches (a thousand patterns run on
-    every message)."""
+RedFlagPattern = Tuple[Text, Pattern, Optional[Literals]]
+
+
+def load_patterns(path: Path) -> List[RedFlagPattern]:
+    """(category, compiled pattern, the literals its every match contains) for every
+    pattern in the patterns file. The patterns are written in lower case and read folded
+    text (lower case), so they are compiled without re.IGNORECASE: a third faster, the
+    same matches (a thousand patterns run on every message)."""
     content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [(category, re.compile(pattern))
-            for category, patterns in content.items() for pattern in patterns or []]
+    compiled = [(category, re.compile(pattern))
+                for category, patterns in content.items() for pattern in patterns or []]
+    return [(category, pattern, required_literals(pattern)) for category, pattern in compiled]
 
 
-def pattern_flags(text: Text, patterns: Iterable[Tuple[Text, Pattern]]) -> List[Dict[Text, Any]]:
-    """Pattern matches as red-flag entities, so the same rules apply to them."""
+def pattern_flags(text: Text, patterns: Iterable[RedFlagPattern]) -> List[Dict[Text, Any]]:
+    """Pattern matches as red-flag entities, so the same rules apply to them. A pattern
+    whose literals are not in the text cannot match and is skipped (required_literals.py)."""
     return [{"entity": RED_FLAG_ENTITY, "value": category, "start": match.start(), "end": match.end()}
-            for category, pattern in patterns for match in pattern.finditer(text)]
+            for category, pattern, literals in patterns if may_match(text, literals)
+            for match in pattern.finditer(text)]
 
 
 def red_flags_with_levels(entities: List[Dict[Text, Any]]) -> Iterable[Tuple[Dict[Text, Any], Text]]:
