@@ -26,7 +26,7 @@ from clinic.config import messages
 from common.paths import ROOT
 from common import yaml_files
 from tests.booking import a_bookable_wednesday, reference_in
-from tests.handoff_helpers import conversation_key
+from tests.handoff_helpers import conversation_key, wait_until
 from tests.platforms import QUESTION, Telegram, about_migraine
 from tests.replicas import PER_SENDER_LIMIT, Replicas
 from tests.servers import Patient
@@ -205,10 +205,8 @@ def test_a_platform_delivering_one_update_to_both_replicas_is_answered_once(repl
     # acknowledges at once and answers in the background, so on a busy machine the
     # last question can take the conversation's lock first (seen in CI, 2026-12-03).
     expected = sorted([QUESTION, "what are the side effects?", "what are your opening hours?"])
-    deadline = time.monotonic() + 30
-    while sorted(_user_texts(_conversation_events(replicas.tracker_url, chat))) != expected:
-        assert time.monotonic() < deadline, _user_texts(_conversation_events(replicas.tracker_url, chat))
-        time.sleep(0.2)
+    wait_until(lambda: sorted(_user_texts(_conversation_events(replicas.tracker_url, chat))) == expected,
+               timeout=30, what="each message stored once")
     replicas.fake.wait_for("telegram", chat, lambda r: "open" in r.text.lower() and not about_migraine(r),
                            timeout=30)
     time.sleep(1)  # a duplicate answer would follow within this
