@@ -21,9 +21,13 @@ from actions import clinic_info
 
 # Below this confidence a message is read as an answer to the form's question.
 MIN_CONFIDENCE = 0.6
+# A question mark anywhere ("y eso duele? ella le tiene miedo a las agujas"), or a
+# question word first, in English or Spanish.
 LOOKS_LIKE_A_QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:and |also |sorry,? |wait,? |btw,? |but )?(?:can|could|does|do|did|is|are|was|will|"
-    r"would|should|how|what|what's|whats|when|where|who|why|which|am|any|tell me)\b", re.I)
+    r"[?¿]|^\s*(?:and |also |sorry,? |wait,? |btw,? |but |y |tambien |también |perdon,? |perdón,? )?"
+    r"(?:can|could|does|do|did|is|are|was|will|would|should|how|what|what's|whats|when|where|who|why|"
+    r"which|am|any|tell me|que|qué|como|cómo|cuanto|cuánto|cuanta|cuánta|cuantos|cuántos|cuantas|cuántas|"
+    r"cuando|cuándo|donde|dónde|quien|quién|cual|cuál|puedo|puede|pueden|duele|hay)\b", re.I)
 
 # What answers a question outside the forms (data/rules.yml): responses, then actions.
 ANSWERS: Dict[Text, Tuple[Text, ...]] = {

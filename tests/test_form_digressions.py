@@ -36,6 +36,10 @@ def tracker(text: str, intent: str, confidence: float, requested_slot: str) -> T
 @pytest.mark.unit
 def test_only_a_confident_question_worded_as_one_is_a_digression():
     assert question_intent(tracker(HOURS, "ask_hours", 0.95, "patient_name"), "patient_name") == "ask_hours"
+    # The question first, then more words; and in Spanish without a question mark.
+    assert question_intent(tracker("y eso duele? ella le tiene miedo a las agujas", "ask_pain", 0.95, "contact"),
+                           "contact") == "ask_pain"
+    assert question_intent(tracker("cuánto dura el efecto", "ask_duration", 0.9, "contact"), "contact") == "ask_duration"
     assert question_intent(tracker("hours", "ask_hours", 0.95, "patient_name"), "patient_name") is None
     assert question_intent(tracker(HOURS, "ask_hours", 0.4, "patient_name"), "patient_name") is None
     assert question_intent(tracker("Jane Doe", "inform", 0.9, "patient_name"), "patient_name") is None
