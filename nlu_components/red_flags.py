@@ -199,6 +199,7 @@ EVERYDAY_CAUSE = re.compile(
     r"\b(?:mosquito\w*|bug bites?)\b|"
     r"\b(?:after|from) (?:yelling|shouting|screaming|singing|cheering)\b|"
     r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b|"
+    r"\b(?:de|por) (?:la )?(?:tristeza|pena|los nervios|la ansiedad|el estres)\b|"
     # Snoring that sounds like choking is a question about sleep (seventh round).
     r"\bsnor\w*|\bronquid\w*|\broncar\b|\broncando\b|\bronc[ao] como\b", re.I)
 # Speech heard on a recording or a call, not the patient's own: "the words were all
@@ -433,9 +434,9 @@ PERSONAL = re.compile(
     r"mama|papa|madre|padre|esposo|esposa|marido|hijo|hija|nino|nina|pareja|amigo|amiga|"
     r"abuelo|abuela|hermano|hermana|novio|novia)\b", re.I)
 TREATMENT = (r"(?:injections?|injected|shots?|botox|botulinum|treatments?|treated|jabs?|"
-             r"procedure|appointment|dysport|xeomin|needles?|session|"
+             r"procedure|protocol|appointment|dysport|xeomin|needles?|session|"
              r"inyeccion|inyecciones|inyectaron|inyectado|inyectada|piquetes?|pinchazos?|botulinica|"
-             r"tratamiento|aplicacion|aplicaron|pusieron|cita|sesion|procedimiento|agujas?)")
+             r"tratamiento|aplicacion|aplicaron|pusieron|cita|sesion|procedimiento|protocolo|agujas?)")
 # A treatment asked about is not one that was given: "since the bell's palsy, can botox help?".
 NOT_ASKED_ABOUT = "".join(f"(?<!{word} )" for word in (
     "can", "could", "will", "would", "does", "should", "puede", "podria", "sirve"))
