@@ -59,8 +59,11 @@ $(INSTALLED): requirements.lock deploy/find-python310
 
 pipeline: $(PIPELINE)
 
+# Rasa's training cache knows the spaCy pipeline by its path only, so a new tokenizer would
+# leave the cached featurizers and classifier in place: the cache goes with the old pipeline.
 $(PIPELINE): $(INSTALLED) spacy_pipeline/build.py spacy_pipeline/typos.py $(wildcard spacy_pipeline/lexicon/*.yml) clinic/clinic.yml
 	$(BIN)/python -m spacy_pipeline.build --out build/spacy_pipeline
+	rm -rf .rasa/cache
 
 train: $(MODEL)
 
