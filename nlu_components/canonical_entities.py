@@ -6,7 +6,8 @@ The ruler's patterns carry the canonical value as their id ("hyperhidrosis",
 Condition names misspelt beyond the lexicon's list ("mygraines") are found too
 (spacy_pipeline/typos.py), and an everyday mention is no condition: a single headache
 with its day or cause, a workout sweat, nerves about the visit
-(spacy_pipeline/everyday_mentions.py).
+(spacy_pipeline/everyday_mentions.py). A kind said after a Spanish name is part of it
+("bruxismo infantil": spacy_pipeline/condition_kinds.py).
 """
 from typing import Any, Dict, List, Text
 
@@ -16,6 +17,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from spacy_pipeline.condition_kinds import with_condition_kinds
 from spacy_pipeline.everyday_mentions import without_everyday_mentions
 from spacy_pipeline.typos import ConditionTypos, Entity
 
@@ -34,6 +36,7 @@ class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
             # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
             text = message.get(TEXT)
             entities = without_everyday_mentions(text, typos.entities(model.model(text)))
+            entities = with_condition_kinds(text, entities)
             found = self.add_extractor_name(self._as_rasa_entities(entities))
             extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)

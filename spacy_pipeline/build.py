@@ -12,12 +12,15 @@ found with spacy_pipeline/typos.py.
 from __future__ import annotations
 
 import argparse
+import re
 import unicodedata
 from pathlib import Path
 from typing import Dict, Iterable, List
 
 import spacy
+from spacy.lang.char_classes import ALPHA
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 
 from common.paths import ROOT
 from common import yaml_files
@@ -35,6 +38,8 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Dict[str, Dict[str, List[st
     for path in sorted(lexicon_dir.glob("*.yml")):
         if "_patterns" in path.stem:
             continue  # regular expressions, read by the red-flag guard and the language detector
+        if path.stem.startswith("condition_kinds"):
+            continue  # words after a name, read by spacy_pipeline/condition_kinds.py
         content = yaml_files.safe_load(path.read_text(encoding="utf-8")) or {}
         for label, values in content.items():
             for canonical, phrases in (values or {}).items():
@@ -92,8 +97,33 @@ def ruler_patterns(lexicon: Dict[str, Dict[str, List[str]]]) -> Iterable[dict]:
                 yield {"label": label, "pattern": phrase, "id": canonical}
 
 
+# Patients leave out the space after a full stop, a question mark or a plus ("a
+# peor.migraña", "jaquecas?ando", "TTM+bruxismo", "crónica.2020"). English rules split
+# "word.Word" only; these split such words between letters (or a letter and a digit), so
+# the condition name is a word of its own. Web addresses and e-mails stay whole: the
+# tokenizer matches them before it looks for infixes.
+NO_SPACE_AFTER_PUNCTUATION = (
+    r"(?<=[{a}]{{2}})[.?!+]+(?=[{a}]{{2}})".format(a=ALPHA),
+    r"(?<=[{a}]{{2}})\.(?=[0-9])".format(a=ALPHA),
+)
+
+
+# spaCy reads any "word.word" as a web address ("peor.migraña", "temporomandibular.el"), so
+# only these count as one: a scheme, "www.", an e-mail, or a domain everyone uses.
+WEB_ADDRESS = re.compile(
+    r"(?i)^(?:(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?:[\w-]+\.)+(?:com|org|net|edu|gov|io|us|mx|es|co|info|health|clinic|care)(?:[/:?#]\S*)?)$")
+
+
+def with_no_space_after_punctuation(nlp: Language) -> None:
+    infixes = list(nlp.Defaults.infixes) + list(NO_SPACE_AFTER_PUNCTUATION)
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.url_match = WEB_ADDRESS.match
+
+
 def build_pipeline(lexicon_dir: Path = LEXICON_DIR, clinic_file: Path = CLINIC_FILE) -> Language:
     nlp = spacy.blank("en")
+    with_no_space_after_punctuation(nlp)
     nlp.meta["name"] = PIPELINE_NAME
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = "Blank English + lookup lemmatizer + clinic entity ruler"

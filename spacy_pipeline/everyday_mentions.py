@@ -5,7 +5,8 @@ condition that way ("I sweat through my shirts", "sudo de las manos todo el tiem
 Said of a workout, a hot day or everyone ("I sweat a lot at the gym", "en verano todos
 sudamos"), or of nerves about the visit ("estoy ansiosa por la cita del jueves"), the
 word is not the condition. Those are dropped, unless the same clause says it is more
-than that (even sitting still, in winter, the hands or the underarms, always).
+than that (even sitting still, in winter, the hands or the underarms, always). Nor is
+the weather's "depresión tropical".
 A single headache is handled the same way (spacy_pipeline/one_time_headache.py).
 """
 import re
@@ -41,6 +42,9 @@ ABOUT_THE_VISIT = re.compile(
     r"^\s*(?:about|before|for|of|por|de|antes de|con)\s+(?:the |my |la |las |el |los |mi |mis |una |un )?"
     r"(?:\w+ )?(?:appointment|visit|consult\w*|injections?|needles?|shots?|procedure|results?|first|"
     r"cita|consulta|inyecci\w*|agujas?|piquetes?|procedimiento|resultados?|primera)\b")
+# The weather: "viene una depresión tropical", "a tropical depression is coming".
+DEPRESSION = re.compile(r"^(?:depresion|depression)$")
+WEATHER_AFTER = re.compile(r"^\s+(?:tropical|atmosferica)\b")
 CLAUSE_BREAK = re.compile(r"[,;:.!?\n]|\b(?:but|pero|aunque|though)\b")
 
 
@@ -56,7 +60,7 @@ def is_everyday(text: str, start: int, end: int) -> bool:
         return bool(EVERYDAY_SWEAT.search(clause)) and not MORE_THAN_EVERYDAY.search(clause)
     if BARE_ANXIOUS.match(word):
         return bool(ABOUT_THE_VISIT.match(folded[end:]))
-    return False
+    return bool(DEPRESSION.match(word) and WEATHER_AFTER.match(folded[end:]))
 
 
 def without_everyday_mentions(text: str, entities: List[Entity]) -> List[Entity]:

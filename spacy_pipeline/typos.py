@@ -27,6 +27,8 @@ from spacy.tokens import Doc, Span
 
 META_KEY = "condition_typos"
 TYPO_SIMILARITY = 0.85
+# A word with its silent h put back ("iperidrosis" -> "hiperidrosis") must be closer.
+SILENT_H_SIMILARITY = 0.9
 # Shorter words have too many real neighbours ("sweat" / "swear") to correct safely.
 SHORTEST_TARGET = 6
 SHORTEST_TYPO = 5
@@ -73,9 +75,10 @@ def _real_words() -> Iterable[str]:
                     if log_prob >= COMMON_WORD_LOG_PROB)
 
 
-def _close_match(word: str, names_by_first_letter: Dict[str, List[str]]) -> Optional[str]:
+def _close_match(word: str, names_by_first_letter: Dict[str, List[str]],
+                 cutoff: float = TYPO_SIMILARITY) -> Optional[str]:
     matches = difflib.get_close_matches(word, names_by_first_letter.get(word[0], []), n=1,
-                                        cutoff=TYPO_SIMILARITY)
+                                        cutoff=cutoff)
     return matches[0] if matches else None
 
 
@@ -165,8 +168,17 @@ class ConditionTypos:
         if word not in self._corrections:  # patients' words repeat; difflib is the slow part
             if len(self._corrections) >= CORRECTIONS_KEPT:
                 self._corrections.clear()
-            self._corrections[word] = _close_match(word, self._names_by_first_letter)
+            self._corrections[word] = (_close_match(word, self._names_by_first_letter)
+                                       or self._without_its_silent_h(word))
         return self._corrections[word]
+
+    def _without_its_silent_h(self, word: str) -> Optional[str]:
+        """Spanish h is silent, so it is often left out: "iperidrosis", "emifacial". The
+        real word that is not in the word lists' neighbours ("earaches", near "headaches")
+        is kept out by a closer match than for other typos."""
+        if word[0] not in "aeiou":
+            return None
+        return _close_match("h" + word, self._names_by_first_letter, SILENT_H_SIMILARITY)
 
     def entities(self, doc: Doc) -> List[Entity]:
         """The doc's entities, plus conditions found once misspelt names are corrected."""

@@ -1,7 +1,7 @@
 """The `condition` entity scored BY TOKEN, as Rasa scores entities, on
 tests/condition_dev2.yml (messages written fresh in patients' style, English and
 Spanish, with look-alikes that name no condition), on tests/condition_dev3_es.yml and
-tests/condition_dev4_es.yml and tests/condition_dev5_es.yml (the same in Spanish, mostly
+tests/condition_dev4_es.yml to tests/condition_dev6_es.yml (the same in Spanish, mostly
 naming a condition) and on the
 training data: every token
 of an annotated `[...](condition)` span that the entity ruler (with the typo check) does
@@ -56,6 +56,17 @@ CONDITION_DEV4_ES = ROOT / "tests" / "condition_dev4_es.yml"
 DEV5_ES_PRECISION_FLOOR = 0.970
 DEV5_ES_F1_FLOOR = 0.985
 CONDITION_DEV5_ES = ROOT / "tests" / "condition_dev5_es.yml"
+# condition_dev6_es (written blind to the lexicon, 2026-12-03: reports copied from a doctor,
+# several conditions in one message, no space after a full stop), scored once before its
+# round: P 0.945 R 0.915 F1 0.930 (fp 25, fn 40). After it (a word split at a full stop, a
+# question mark or a plus with no space after it, a silent h left out, a kind said after
+# the name, four abbreviations, the weather's "depresión tropical"): P 0.950 R 0.968 F1
+# 0.959, optimistic, as the changes were chosen from its misses. Left: HH, PB, PFP, TAG and
+# TDM (everyday letters), a name inside quotes, diminutives ("dolorcitos de cabeza"),
+# look-alikes ("ATM" the cash machine, "una jaqueca" for a chore) and annotation choices.
+DEV6_ES_PRECISION_FLOOR = 0.950
+DEV6_ES_F1_FLOOR = 0.959
+CONDITION_DEV6_ES = ROOT / "tests" / "condition_dev6_es.yml"
 # Training data: en P 0.977 F1 0.988, es P 0.996 F1 0.998; en P 0.982 F1 0.991, es P 0.997
 # after the rounds of 2026-12-03.
 TRAINING_PRECISION_FLOOR = {"en": 0.982, "es": 0.996}
@@ -117,7 +128,8 @@ def test_condition_tokens_on_the_training_data(typos, language):
     (CONDITION_DEV3_ES, DEV3_ES_PRECISION_FLOOR, DEV3_ES_F1_FLOOR),
     (CONDITION_DEV4_ES, DEV4_ES_PRECISION_FLOOR, DEV4_ES_F1_FLOOR),
     (CONDITION_DEV5_ES, DEV5_ES_PRECISION_FLOOR, DEV5_ES_F1_FLOOR),
-], ids=["dev3_es", "dev4_es", "dev5_es"])
+    (CONDITION_DEV6_ES, DEV6_ES_PRECISION_FLOOR, DEV6_ES_F1_FLOOR),
+], ids=["dev3_es", "dev4_es", "dev5_es", "dev6_es"])
 def test_condition_tokens_on_the_spanish_development_sets(typos, path, precision_floor, f1_floor):
     messages = load_messages(path, "es")
     texts = {m["text"].strip().lower() for m in messages}

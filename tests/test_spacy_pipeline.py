@@ -96,6 +96,10 @@ def test_an_eyelid_twitch_is_not_blepharospasm(nlp, text, expected):
     ("a migrant worker", []),
     ("chronic anxiously waiting", []),
     ("an excessive bill", []),
+    # Spanish h is silent and often left out; a real word near a name stays a word.
+    ("ke es la iperidrosis?", [("hyperhidrosis", "iperidrosis")]),
+    ("tengo espasmo emifacial", [("hemifacial_spasm", "espasmo emifacial")]),
+    ("my jaw clicks and I get earaches", []),
 ])
 def test_finds_condition_names_misspelt_beyond_the_lexicon(loaded_nlp, text, expected):
     # The names and their real-word neighbours travel in meta.json.
@@ -173,3 +177,34 @@ def test_location_names_come_from_the_clinic_file(tmp_path):
     nlp = build_pipeline(tmp_path, clinic_file=clinic_file)
     assert entities(nlp, "is the north end office open?") == [("location", "north_end")]
     assert entities(nlp, "Quincy Center please") == [("location", "quincy")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # No space after a full stop, a question mark or a plus: the words still split.
+    ("van a peor.migraña menstrual", ["van", "a", "peor", ".", "migraña", "menstrual"]),
+    ("diagnostican migraña crónica.2020", ["diagnostican", "migraña", "crónica", ".", "2020"]),
+    ("jaquecas?ando corto", ["jaquecas", "?", "ando", "corto"]),
+    ("TTM+bruxismo", ["TTM", "+", "bruxismo"]),
+    # Web addresses, e-mails, abbreviations and numbers stay whole.
+    ("www.clinic.com/book", ["www.clinic.com/book"]),
+    ("write to maria.lopez@gmail.com", ["write", "to", "maria.lopez@gmail.com"]),
+    ("see clinic.com", ["see", "clinic.com"]),
+    ("e.g. migraines", ["e.g.", "migraines"]),
+    ("at 10.30 a.m.", ["at", "10.30", "a.m."]),
+])
+def test_words_split_where_patients_leave_out_the_space(loaded_nlp, text, expected):
+    assert [token.text for token in loaded_nlp.tokenizer(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mi hijo tiene bruxismo infantil", "bruxismo infantil"),
+    ("escribio blefaroespasmo esencial benigno", "blefaroespasmo esencial benigno"),
+    ("una sudoracion compensatoria horrible", "sudoracion compensatoria"),
+    ("tengo migraña leve", "migraña"),
+    ("espasmo hemifacial derecho", "espasmo hemifacial"),
+])
+def test_a_kind_said_after_a_spanish_name_is_part_of_it(typos, text, expected):
+    from spacy_pipeline.condition_kinds import with_condition_kinds
+
+    found = with_condition_kinds(text, typos.entities(typos.nlp(text)))
+    assert [text[e.start_char:e.end_char] for e in found if e.label == "condition"] == [expected]
