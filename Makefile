@@ -94,14 +94,26 @@ test-deps:
 	fi
 
 # The whole suite in two processes, one per core (see tests/conftest.py); prints
-# the 15 slowest tests (pytest.ini). Debian's packages download while Python's install
-# and the model trains (-j2): on a new machine that is over a minute. The suite checks
-# the data strictly itself (rasa data validate --fail-on-warnings,
-# tests/test_data_validate.py), so training for it skips Rasa's own check, which
-# reads all the data once more (about 15 s).
+# the 15 slowest tests (pytest.ini). Debian's packages download while Python installs
+# (-j2): on a new machine that is over a minute. Training uses one core for two minutes,
+# so when the model must be trained, the unit tests that do not need it run on the other
+# core meanwhile (training's output goes to var/train.log), and the rest follow. The suite
+# checks the data strictly itself (rasa data validate --fail-on-warnings,
+# tests/test_data_validate.py), so training for it skips Rasa's own check, which reads all
+# the data once more (about 15 s).
+TRAIN_FOR_TESTS := $(MAKE) --no-print-directory $(MODEL) TRAIN_OPTIONS=--skip-validation
 test:
-	@$(MAKE) --no-print-directory -j2 test-deps $(MODEL) TRAIN_OPTIONS=--skip-validation
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@$(MAKE) --no-print-directory -j2 test-deps $(PIPELINE)
+	@if $(MAKE) --no-print-directory -q $(MODEL) TRAIN_OPTIONS=--skip-validation; then \
+		$(BIN)/python -m pytest -n 2 --dist loadgroup; \
+	else \
+		mkdir -p var; echo "Training the model (log: var/train.log) while the unit tests that do not need it run"; \
+		$(TRAIN_FOR_TESTS) > var/train.log 2>&1 & training=$$!; \
+		TESTS_WHILE_THE_MODEL_TRAINS=1 $(BIN)/python -m pytest -m "not model"; unit=$$?; \
+		if ! wait $$training; then tail -n 40 var/train.log; echo "Training failed: var/train.log"; exit 1; fi; \
+		tail -n 1 var/train.log; \
+		$(BIN)/python -m pytest -n 2 --dist loadgroup -m model && exit $$unit; \
+	fi
 
 # The unit tier only: nothing that starts a server. The everyday loop. It validates
 # the data too (tests/test_data_validate.py).

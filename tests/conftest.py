@@ -48,6 +48,8 @@ from tests.replicas import Replicas, two_replicas  # noqa: E402
 from tests.servers import MODEL, Patient, action_server, rasa_server  # noqa: E402
 
 TIERS = ("unit", "e2e", "system")
+# Set by `make test` for the tests it runs while the model trains (those not marked `model`).
+WHILE_THE_MODEL_TRAINS = "TESTS_WHILE_THE_MODEL_TRAINS"
 
 
 # ---------------------------------------------------------------------------
@@ -65,6 +67,9 @@ def pytest_collection_modifyitems(config, items) -> None:
         raise pytest.UsageError(f"each test needs one of the markers {', '.join(TIERS)}: "
                                 f"{', '.join(untiered[:10])}")
     for item in items:
+        # `make test` runs the rest while the model trains (Makefile, test).
+        if tier(item) > 0 or "trained_agent" in item.fixturenames:
+            item.add_marker(pytest.mark.model)
         if tier(item) == 1:
             item.add_marker(pytest.mark.xdist_group("shared-stack"))
         elif tier(item) == 2 and not item.get_closest_marker("xdist_group"):
@@ -265,6 +270,8 @@ def trained_agent():
     # the test output (held-out texts must stay unread); the servers log at INFO too.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     server_patches.apply()
+    if os.environ.get(WHILE_THE_MODEL_TRAINS):
+        pytest.fail("this test needs the trained model: mark it `model` (pytest.ini)")
     return Agent.load(str(MODEL))
 
 

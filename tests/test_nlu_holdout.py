@@ -29,7 +29,8 @@ from common import yaml_files
 from tests.condition_dev2_score import training_texts
 from tests.servers import MODEL
 
-pytestmark = pytest.mark.unit
+# The trained model: its metadata, or the staff tool that loads it.
+pytestmark = [pytest.mark.unit, pytest.mark.model]
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 REALISTIC = ROOT / "tests" / "nlu_realistic.yml"

@@ -23,7 +23,8 @@ from common import yaml_files
 from local_services.processes import base_env
 from tests.rasa_checks import validate_data
 
-pytestmark = pytest.mark.unit
+# The trained model: its metadata, or the staff tool that loads it.
+pytestmark = [pytest.mark.unit, pytest.mark.model]
 
 KNOWN_TEXT = "how much is it"  # in data/nlu.yml under ask_cost
 

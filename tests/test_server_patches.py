@@ -76,6 +76,7 @@ def test_weights_in_column_order_give_the_same_probabilities_to_the_last_bit():
     assert np.array_equal(classifier.predict_proba(messages), before)
 
 
+@pytest.mark.model  # loads the trained model
 def test_the_trained_classifier_loads_with_its_weights_in_column_order():
     from rasa.engine.graph import ExecutionContext
     from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -92,6 +93,7 @@ def test_the_trained_classifier_loads_with_its_weights_in_column_order():
     assert logistic_regression.coef_.shape[0] > 30  # the trained intents
 
 
+@pytest.mark.model  # loads the trained model
 def test_the_graph_runs_without_dask_with_the_same_results():
     import asyncio
 
