@@ -182,4 +182,7 @@ class SlackChannel(SignedWebhookChannel):
         if not actions:
             raise MalformedPayload("actions is empty")
         value = required_field(actions[0], "value", str, "action value")
-        return [IncomingMessage(user, value, channel, kind="button tap")]
+        # Each tap has its own trigger_id, so the same tap delivered twice is answered once.
+        trigger_id = payload.get("trigger_id") if isinstance(payload.get("trigger_id"), str) else None
+        return [IncomingMessage(user, value, channel, kind="button tap",
+                                delivery_id=f"tap:{trigger_id}" if trigger_id else None)]

@@ -311,7 +311,9 @@ class Slack(Platform):
     def button_tap(self, sender: str, payload: str) -> Tuple[bytes, str]:
         interaction = {"type": "block_actions", "user": {"id": sender}, "team": {"id": "T1"},
                        "channel": {"id": self.reply_recipient(sender)},
-                       "actions": [{"action_id": "option_1", "type": "button", "value": payload}]}
+                       "trigger_id": f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
+                       "actions": [{"action_id": "option_1", "type": "button", "value": payload,
+                                    "action_ts": f"{time.time():.6f}"}]}
         return urlencode({"payload": json.dumps(interaction)}).encode(), "application/x-www-form-urlencoded"
 
     def incomplete(self) -> Dict[str, Any]:

@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from connectors import formatting
 from connectors.settings import ChannelConfigError, start_up_notes
 from connectors.twilio import TwilioChannel
+from tests.handoff_helpers import wait_until
 from tests.platforms import (
     QUESTION, TWILIO_PUBLIC_URL, TWILIO_SHARED_KEY_SECRET, TWILIO_TOKEN, Facebook, Slack, Sms,
     Telegram, WhatsApp, about_migraine, twilio_shared_key_signature,
@@ -203,6 +204,22 @@ def test_a_slack_retry_of_an_event_that_never_arrived_is_answered(reason, stack)
     assert reply.status_code == 200
     answer = stack.fake.wait_for("slack", slack.reply_recipient(sender), about_migraine)
     assert "\nSource: " in answer.text
+
+
+@pytest.mark.e2e
+def test_a_slack_button_tap_delivered_twice_is_answered_once(stack):
+    slack = Slack(stack.url)
+    sender = slack.new_sender()
+    tap = slack.button_tap(sender, QUESTION)
+    for _ in range(2):
+        assert slack.post(tap).status_code == 200
+    stack.fake.wait_for("slack", slack.reply_recipient(sender), about_migraine)
+    follow_up_and_wait(stack, slack, sender)
+    assert stored_user_texts(stack.tracker_db, sender).count(QUESTION) == 1
+    # Another tap of the same button is another delivery.
+    assert slack.post(slack.button_tap(sender, QUESTION)).status_code == 200
+    wait_until(lambda: stored_user_texts(stack.tracker_db, sender).count(QUESTION) == 2,
+               what="the second tap stored")
 
 
 @pytest.mark.e2e
