@@ -4,6 +4,7 @@ The wording lives in clinic/messages.yml; these actions only pick the facts.
 Opening hours are always computed in each location's own time zone.
 """
 import re
+from abc import ABC, abstractmethod
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text
 
@@ -16,6 +17,7 @@ from actions.language import Action
 from clinic.config import Clinic, Location, current_clinic, in_language, messages
 from clinic.dates import format_day, format_moment, format_time
 from common.languages import LANGUAGE_SLOT, conversation_language, known_language, language_or_default
+from common.text import fold
 from clinic.hours import closing_time_today, describe_hours_for_day, is_open_at, next_opening
 
 NAMES_A_DAY = re.compile(
@@ -117,14 +119,39 @@ class ActionSessionStart(Action):
         ]
 
 
-class ActionClinicHours(Action):
+class ClinicDetailsAction(Action, ABC):
+    """Hours, address or phone. A patient often asks for two of them at once ("what are
+    your hours and where are you?"), and the message gets one intent, so each of these
+    actions also answers the others the message asks about."""
+
+    asked: "re.Pattern[str]"  # the words that ask for this answer, in folded text
+
+    @abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: Dict[Text, Any]) -> List[EventType]:
+        """This action's own answer."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        events = await self.answer(dispatcher, tracker, domain)
+        text = fold(tracker.latest_message.get("text") or "")
+        for other in (ActionClinicHours(), ActionClinicLocation(), ActionClinicContact()):
+            if other.name() != self.name() and other.asked.search(text):
+                events += await other.answer(dispatcher, tracker, domain)
+        return events
+
+
+class ActionClinicHours(ClinicDetailsAction):
     """Open now? Closing time today? Open on a named day? Holidays included."""
+
+    asked = re.compile(r"\b(?:hours?|open|opens|opening|close|closes|closing|what time|horarios?|"
+                       r"abren|abre|abierto|abiertos|cierran|cierra|a que hora|atienden)\b")
 
     def name(self) -> Text:
         return "action_clinic_hours"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: Dict[Text, Any]) -> List[EventType]:
         clinic, moment = current_clinic(), now_utc()
         text = tracker.latest_message.get("text") or ""
         language = conversation_language(tracker)
@@ -163,14 +190,17 @@ def time_zone_name(location: Location, language: Text = "en") -> Text:
     return names.get(location.timezone, location.timezone)
 
 
-class ActionClinicLocation(Action):
+class ActionClinicLocation(ClinicDetailsAction):
     """Address, directions and parking; asks which location when there are several."""
+
+    asked = re.compile(r"\b(?:where|address|located|directions|parking|how (?:do i|to|can i) get there|"
+                       r"donde|direccion|ubicad[oa]s?|ubicacion|como llego|estacionamiento)\b")
 
     def name(self) -> Text:
         return "action_clinic_location"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
         language = conversation_language(tracker)
         wording = messages(language)["location"]
@@ -192,14 +222,17 @@ class ActionClinicLocation(Action):
         return []
 
 
-class ActionClinicContact(Action):
+class ActionClinicContact(ClinicDetailsAction):
     """Phone and e-mail: the chosen location's, or the main line and every location's."""
+
+    asked = re.compile(r"\b(?:phone|phone number|call you|e-?mail|contact|telefono|numero de telefono|"
+                       r"llamarles|correo|contacto)\b")
 
     def name(self) -> Text:
         return "action_clinic_contact"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[EventType]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: Dict[Text, Any]) -> List[EventType]:
         clinic = current_clinic()
         wording = messages(conversation_language(tracker))["contact"]
         lines = []

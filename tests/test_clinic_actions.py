@@ -103,6 +103,31 @@ def test_contact_details():
     assert "+1 617-555-0178" in cambridge and "Back Bay" not in cambridge
 
 
+@pytest.mark.parametrize("action, text, answers", [
+    # Two questions in one message: the intent picks one action, and it answers both.
+    (clinic_info.ActionClinicHours(), "whats ur hours on saturday? and where r u located",
+     ["Back Bay on Saturday", "45 Riverside Avenue"]),
+    (clinic_info.ActionClinicLocation(), "where are you located and what are your hours",
+     ["45 Riverside Avenue", "Back Bay is open now"]),
+    (clinic_info.ActionClinicLocation(), "¿Dónde están y a qué hora abren?",
+     ["45 Riverside Avenue", "Back Bay"]),
+    (clinic_info.ActionClinicContact(), "what's your phone number and address?",
+     ["+1 617-555-0142", "45 Riverside Avenue"]),
+])
+def test_a_message_that_asks_for_two_clinic_details_gets_both(clock, action, text, answers):
+    everything = text_of(run(action, text)[0])
+    assert all(answer in everything for answer in answers), everything
+
+
+@pytest.mark.parametrize("action, text, left_out", [
+    (clinic_info.ActionClinicHours(), "are you open Saturday?", "Riverside"),
+    (clinic_info.ActionClinicLocation(), "where are you?", "open now"),
+    (clinic_info.ActionClinicContact(), "phone?", "Riverside"),
+])
+def test_a_message_that_asks_for_one_clinic_detail_gets_one(clock, action, text, left_out):
+    assert left_out not in text_of(run(action, text)[0])
+
+
 def test_who_treats_uses_the_condition_in_the_conversation():
     text = text_of(run(clinic_info.ActionWhoTreats(), "who does it?", condition="tmj")[0])
     assert "Dr. Lena Park" in text and "Back Bay" in text and "Cambridge" not in text
