@@ -73,7 +73,7 @@ $(MODEL): $(PIPELINE) $(TRAINING_INPUTS)
 	touch $@
 
 # rasa data validate --fail-on-warnings, as the tests run it (tests/rasa_checks.py
-# leaves out the one warning Rasa gives for its own utter_default).
+# leaves out the warnings that utter_default and utter_unclear are unused: custom actions say them).
 validate: $(INSTALLED)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_data_validate.py
 

@@ -312,6 +312,23 @@ class ActionInsurancePlans(Action):
         return []
 
 
+class ActionBareAnswer(Action):
+    """A bare answer when nothing was asked ("9-10", "weeks pregnancy"). A location's name
+    ("Cambridge", typed rather than tapped after "Which one would you like to know
+    about?") gets that location's details; anything else asks for more."""
+
+    def name(self) -> Text:
+        return "action_bare_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        if next(tracker.get_latest_entity_values("location"), None) is None:
+            dispatcher.utter_message(response="utter_unclear")
+            return []
+        # The location slot is filled from the entity (domain.yml) before this runs.
+        return await ActionClinicLocation().answer(dispatcher, tracker, domain)
+
+
 class ActionConsultationFee(Action):
     """Only the fee the clinic file lists; never an invented price."""
 

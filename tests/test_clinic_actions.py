@@ -128,6 +128,22 @@ def test_a_message_that_asks_for_one_clinic_detail_gets_one(clock, action, text,
     assert left_out not in text_of(run(action, text)[0])
 
 
+def test_a_location_named_on_its_own_gets_its_details():
+    dispatcher = CollectingDispatcher()
+    named = Tracker("unit-test", {"location": "cambridge"},
+                    {"text": "Cambridge", "intent": {"name": "inform"},
+                     "entities": [{"entity": "location", "value": "cambridge", "start": 0, "end": 9}]},
+                    [], False, None, {}, "action_listen")
+    events = asyncio.run(clinic_info.ActionBareAnswer().run(dispatcher, named, {}))
+    assert "45 Riverside Avenue" in text_of(dispatcher.messages)
+    assert events == [{"event": "slot", "timestamp": None, "name": "location", "value": "cambridge"}]
+
+
+def test_any_other_bare_answer_is_asked_about():
+    messages, events = run(clinic_info.ActionBareAnswer(), "9-10")
+    assert [m.get("response") for m in messages] == ["utter_unclear"] and events == []
+
+
 def test_who_treats_uses_the_condition_in_the_conversation():
     text = text_of(run(clinic_info.ActionWhoTreats(), "who does it?", condition="tmj")[0])
     assert "Dr. Lena Park" in text and "Back Bay" in text and "Cambridge" not in text

@@ -50,6 +50,14 @@ def test_a_button_payload_continues_the_conversation(patient: Patient):
     assert "migraine" in answer
 
 
+def test_hours_and_address_asked_together_then_a_location_typed_rather_than_tapped(patient: Patient):
+    cambridge = next(l for l in CLINIC["locations"] if l["id"] == "cambridge")
+    both = patient.say_text("whats ur hours on saturday? and where r u located")
+    assert "Saturday" in both and cambridge["address"] in both, both
+    details = patient.say_text("Cambridge")
+    assert cambridge["address"] in details and "not sure what that refers to" not in details, details
+
+
 def test_red_flag_gets_the_emergency_answer_first(patient: Patient):
     messages = patient.say("how long does botox last? since my injection I have trouble swallowing")
     assert "911" in messages[0]["text"]
