@@ -25,6 +25,8 @@ NAMES_A_DAY = re.compile(
     # Spanish: lunes ... domingo, mañana, enero ... diciembre (with or without accents)
     r"|lun|mart|mi[eé]r|jue|vie|s[aá]b|dom|ma[nñ]ana|ene|abr|ago|dic)|\d"
 )
+# dateparser reads "Saturday" and "sábado" but not "Saturdays" or "los sábados".
+PLURAL_WEEKDAY = re.compile(r"(?i)\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|s[aá]bado|domingo)s\b")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -67,7 +69,7 @@ def asked_day(text: Text, location: Location, moment: datetime,
     if any, in local time."""
     local_now = moment.astimezone(location.zone)
     found = dateparser.search.search_dates(
-        text or "",
+        PLURAL_WEEKDAY.sub(r"\1", text or ""),
         languages=[language],
         settings={
             "PREFER_DATES_FROM": "future",

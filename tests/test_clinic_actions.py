@@ -58,6 +58,14 @@ def test_a_named_day(clock):
     assert text == "Back Bay on Saturday, Dec 5: 9:00 AM to 12:30 PM."
 
 
+@pytest.mark.parametrize("text, language", [
+    ("are you open saturdays?", "en"), ("¿atienden los sábados?", "es"), ("abren los sabados?", "es")])
+def test_a_day_named_in_the_plural(clock, text, language):
+    answer = text_of(run(clinic_info.ActionClinicHours(), text, location="back_bay", language=language)[0])
+    # That day's hours alone, not "open now" with the week.
+    assert "\n" not in answer and "12:30" in answer, answer
+
+
 def test_a_holiday_is_closed(clock):
     text = text_of(run(clinic_info.ActionClinicHours(), "are you open on December 25?")[0])
     assert "Back Bay on Friday, Dec 25: closed (Christmas Day)." in text
