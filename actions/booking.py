@@ -19,7 +19,7 @@ from actions.digressions import answer_question
 from actions.language import Action, FormValidationAction
 from actions.storage import ContactRequest, StorageUnavailable, default_store
 from actions.validation import (
-    Invalid, parse_contact, parse_name, parse_preferred_time, readable_contact,
+    Invalid, contact_in_text, parse_contact, parse_name, parse_preferred_time, readable_contact,
 )
 from clinic.config import CONDITIONS, Clinic, Location, current_clinic, messages
 from clinic.dates import SPANISH_WEEKDAYS, format_moment, format_time_range
@@ -91,6 +91,15 @@ class ContactFieldsValidation(FormValidationAction):
             dispatcher.utter_message(
                 text=wording(tracker)["call_instead"].format(phone=current_clinic().phone))
         return {slot: None, "booking_failures": failures}
+
+    async def extract_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> Dict[Text, Any]:
+        """A phone number or e-mail in the message that opened the form ("can someone
+        call me back? my number is 617 555 0199") answers the contact question ahead."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot("contact"):
+            return {}  # once the form asks, its own questions take the answers
+        found = contact_in_text(tracker.latest_message.get("text") or "")
+        return {"contact": found} if found else {}
 
     def validate_patient_name(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -109,6 +109,15 @@ def parse_contact(text: str, default_region: str = "US", language: str = "en") -
     return invalid(language, "contact_not_phone_or_email", example=PHONE_EXAMPLE)
 
 
+def contact_in_text(text: str, default_region: str = "US") -> str | None:
+    """A phone number or e-mail address written inside a longer message ("call me back at
+    617 555 0199, it's about my jaw"), as written, if it is a valid one."""
+    candidates = [match.raw_string for match in phonenumbers.PhoneNumberMatcher(text, default_region)]
+    candidates += [word.strip(".,;:!?()<>\"'") for word in text.split() if "@" in word]
+    return next((candidate for candidate in candidates
+                 if not isinstance(parse_contact(candidate, default_region), Invalid)), None)
+
+
 def _parse_email(text: str, language: str) -> tuple[str, str] | Invalid:
     try:
         # No DNS look-ups: the form must answer instantly and work offline.

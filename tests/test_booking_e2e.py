@@ -75,6 +75,17 @@ def test_callback_request_is_saved(patient: Patient, bookings_url: str):
     assert kinds[reference] == "callback"
 
 
+def test_a_number_given_in_the_first_message_is_not_asked_for_again(patient: Patient, bookings_url: str):
+    assert "name" in patient.say_text(
+        "can someone call me back? my number is 617 555 0144, its about botox for my jaw").lower()
+    consent = patient.say_text("Lee Chen")
+    # The contact question is skipped; the number is read back for consent.
+    assert "(617) 555-0144" in consent and "what phone number" not in consent.lower(), consent
+    reference = reference_in(patient.say_text("yes"))
+    row = next(r for r in BookingStore(bookings_url).list_requests() if r["reference"] == reference)
+    assert (row["kind"], row["name"], row["contact"]) == ("callback", "Lee Chen", "+16175550144")
+
+
 def test_clinic_questions_are_answered_from_the_clinic_file(patient: Patient):
     assert "Back Bay" in patient.say_text("are you open now?")
     assert "+1 617-555-0142" in patient.say_text("what's your phone number?")
