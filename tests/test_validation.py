@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from actions.validation import (
     UNREADABLE_TIME,
     Invalid,
+    contact_in_text,
     parse_contact,
     parse_name,
     parse_preferred_time,
@@ -492,3 +493,16 @@ def test_accepted_times_always_satisfy_every_rule():
             assert result.date() <= now.astimezone(NEW_YORK).date() + timedelta(days=WINDOW.max_days_ahead)
             assert result.date() not in BOSTON.holidays
             assert is_open_at(BOSTON, result)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("can someone call me back? my number is 617 555 0199, its about botox for my jaw", "617 555 0199"),
+    ("mi numero es (617) 555-0142 gracias", "(617) 555-0142"),
+    ("email me at maria.lopez@gmail.com.", "maria.lopez@gmail.com"),
+    # Numbers that are no phone number, and no contact at all.
+    ("my daughter is 15 and has had it since 2019", None),
+    ("i get 20 headache days a month", None),
+    ("book me in please", None),
+])
+def test_a_contact_written_inside_a_longer_message(text, found):
+    assert contact_in_text(text) == found
