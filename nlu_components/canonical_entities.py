@@ -17,8 +17,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from spacy_pipeline.condition_kinds import with_condition_kinds
-from spacy_pipeline.everyday_mentions import without_everyday_mentions
+from spacy_pipeline.reported_entities import reported_entities
 from spacy_pipeline.typos import ConditionTypos, Entity
 
 
@@ -35,8 +34,7 @@ class CanonicalSpacyEntityExtractor(SpacyEntityExtractor):
         for message in messages:
             # A fresh doc, as Rasa's extractor does: the message's own doc is lower-cased.
             text = message.get(TEXT)
-            entities = without_everyday_mentions(text, typos.entities(model.model(text)))
-            entities = with_condition_kinds(text, entities)
+            entities = reported_entities(typos, model.model(text))
             found = self.add_extractor_name(self._as_rasa_entities(entities))
             extracted = self.filter_irrelevant_entities(found, self._config["dimensions"])
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)

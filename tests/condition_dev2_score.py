@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Tuple
 
 from common.paths import ROOT
-from spacy_pipeline.condition_kinds import with_condition_kinds
-from spacy_pipeline.everyday_mentions import without_everyday_mentions
+from spacy_pipeline.reported_entities import reported_entities
 
 CONDITION_DEV2 = ROOT / "tests" / "condition_dev2.yml"
 LABEL = "condition"
@@ -73,9 +72,7 @@ def _covered(doc, spans: Iterable[Tuple[int, int]]) -> set:
 
 def token_counts(typos, message: Dict[str, object]) -> Dict[str, object]:
     doc = typos.nlp(message["text"])
-    # As the assistant does (nlu_components/canonical_entities.py).
-    entities = without_everyday_mentions(message["text"], typos.entities(doc))
-    entities = with_condition_kinds(message["text"], entities)
+    entities = reported_entities(typos, doc)  # as the assistant does
     found = [(e.start_char, e.end_char) for e in entities if e.label == LABEL]
     gold, predicted = _covered(doc, message["spans"]), _covered(doc, found)
     return {"tp": len(gold & predicted), "fp": len(predicted - gold), "fn": len(gold - predicted),

@@ -19,7 +19,7 @@ import pytest
 from common.paths import ROOT
 from common import yaml_files
 from spacy_pipeline.build import build_pipeline
-from spacy_pipeline.everyday_mentions import without_everyday_mentions
+from spacy_pipeline.reported_entities import reported_entities
 from spacy_pipeline.typos import ConditionTypos
 from tests.condition_dev2_score import precision_recall_f1
 
@@ -51,7 +51,7 @@ def expected_values(message: Dict[str, object]) -> Set[str]:
 
 
 def found_values(typos: ConditionTypos, text: str) -> Set[str]:
-    entities = without_everyday_mentions(text, typos.entities(typos.nlp(text)))  # as the assistant does
+    entities = reported_entities(typos, typos.nlp(text))  # as the assistant does
     return {entity.value for entity in entities if entity.label == "condition"}
 
 
