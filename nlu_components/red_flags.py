@@ -198,8 +198,8 @@ EVERYDAY_CAUSE = re.compile(
     r"\b(?:hay ?fever|pollen|allerg\w* season|seasonal allerg\w*|every (?:spring|summer|fall|autumn|winter|year|may|april|june))\b|"
     r"\b(?:mosquito\w*|bug bites?)\b|"
     r"\b(?:after|from) (?:yelling|shouting|screaming|singing|cheering)\b|"
-    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\b(?:de|por) llorar\b|\bpolen\b|"
-    r"\b(?:de|por) (?:la )?(?:tristeza|pena|los nervios|la ansiedad|el estres)\b|"
+    r"\bcuando (?:me pongo|estoy) (?:nervios[oa]|ansios[oa]|triste)\b|\bpolen\b|"
+    r"\b(?:de|por) (?:llorar|(?:la )?(?:tristeza|pena|los nervios|la ansiedad|el estres))\b|"
     # Snoring that sounds like choking is a question about sleep (seventh round).
     r"\bsnor\w*|\bronquid\w*|\broncar\b|\broncando\b|\bronc[ao] como\b", re.I)
 # Speech heard on a recording or a call, not the patient's own: "the words were all
